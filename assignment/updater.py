@@ -1,0 +1,159 @@
+"""First-order update rules for training neural networks.
+
+Every rule has the interface
+
+    next_w, config = rule(w, dw, config=None)
+
+Inputs:
+- w: the current weights, a float array of any shape
+- dw: the gradient of the loss with respect to w, an array of the same shape
+- config: a dict of hyperparameters (learning rate, momentum, ...) and of the state the
+  rule carries from one step to the next (velocity, moving averages, ...). None means
+  the defaults and a fresh state. The rule fills in the missing defaults and stores its
+  new state in config, so the caller passes the returned config to the next step.
+
+Returns:
+- next_w: the updated weights, a new array (w itself is not modified)
+- config: the config dict to pass to the next step
+
+Hyperparameters are converted to Python floats before use, so that float32 weights
+stay float32 even when a learning rate is a numpy float64 (e.g. drawn with
+10 ** np.random.uniform(-5, -3)).
+"""
+import numpy as np
+
+from .validation import (check_array, check_int, check_number, check_param_dict,
+                         check_shape, check_state_array)
+
+
+def _start(w, dw, config, func):
+    """Validate w, dw and config; return the config dict (a new one for None)."""
+    check_array(w, "w", func)
+    check_array(dw, "dw", func)
+    check_shape(dw, "dw", w.shape, func, why="the shape of w")
+    if config is None:
+        config = {}
+    check_param_dict(config, "config", func)
+    return config
+
+
+def _learning_rate(config, default, func):
+    config.setdefault("learning_rate", default)
+    return check_number(config["learning_rate"], "config['learning_rate']", func, low=0.0)
+
+
+def sgd(w, dw, config=None):
+    """Vanilla stochastic gradient descent: w - learning_rate * dw.
+
+    config format:
+    - learning_rate: scalar learning rate (default 1e-2)
+    """
+    func = "sgd"
+    config = _start(w, dw, config, func)
+    learning_rate = _learning_rate(config, 1e-2, func)
+    next_w = w - learning_rate * dw
+    return next_w, config
+
+
+def sgd_momentum(w, dw, config=None):
+    """Stochastic gradient descent with momentum.
+
+    v = momentum * v - learning_rate * dw
+    next_w = w + v
+
+    config format:
+    - learning_rate: scalar learning rate (default 1e-2)
+    - momentum: scalar in [0, 1) (default 0.9); 0 is plain sgd
+    - velocity: array of the shape of w, the moving average of the gradients (the state;
+      starts as zeros)
+    """
+    func = "sgd_momentum"
+    config = _start(w, dw, config, func)
+    learning_rate = _learning_rate(config, 1e-2, func)
+    config.setdefault("momentum", 0.9)
+    momentum = check_number(config["momentum"], "config['momentum']", func,
+                            low=0.0, high=1.0, high_open=True)
+    check_state_array(config, "velocity", w, "config", func)
+    v = config.get("velocity", np.zeros_like(w))
+    # TODO: Implement the momentum update into next_w, and assign the new velocity to
+    # v (a new array; the code below stores it in config).
+    raise NotImplementedError("sgd_momentum is not implemented yet (assignment/updater.py)")
+    config["velocity"] = v
+    return next_w, config
+
+
+def rmsprop(w, dw, config=None):
+    """RMSProp: scales the learning rate by a moving average of the squared gradients.
+
+    cache = decay_rate * cache + (1 - decay_rate) * dw ** 2
+    next_w = w - learning_rate * dw / (sqrt(cache) + epsilon)
+
+    config format:
+    - learning_rate: scalar learning rate (default 1e-2)
+    - decay_rate: scalar in [0, 1), the decay of the moving average (default 0.99)
+    - epsilon: small scalar that avoids dividing by zero (default 1e-8), added outside
+      the square root
+    - cache: array of the shape of w, the moving average of the squared gradients (the
+      state; starts as zeros)
+    """
+    func = "rmsprop"
+    config = _start(w, dw, config, func)
+    learning_rate = _learning_rate(config, 1e-2, func)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-8)
+    decay_rate = check_number(config["decay_rate"], "config['decay_rate']", func,
+                              low=0.0, high=1.0, high_open=True)
+    epsilon = check_number(config["epsilon"], "config['epsilon']", func, low=0.0)
+    check_state_array(config, "cache", w, "config", func)
+    cache = config.get("cache", np.zeros_like(w))
+    # TODO: Implement the RMSProp update into next_w, and assign the new moving average
+    # of the squared gradients to cache (the code below stores it in config).
+    raise NotImplementedError("rmsprop is not implemented yet (assignment/updater.py)")
+    config["cache"] = cache
+    return next_w, config
+
+
+def adam(w, dw, config=None):
+    """Adam: moving averages of the gradient and of its square, with bias correction.
+
+    t = t + 1                       (first, so the first step uses t = 1)
+    m = beta1 * m + (1 - beta1) * dw
+    v = beta2 * v + (1 - beta2) * dw ** 2
+    mhat = m / (1 - beta1 ** t)
+    vhat = v / (1 - beta2 ** t)
+    next_w = w - learning_rate * mhat / (sqrt(vhat) + epsilon)
+
+    config format:
+    - learning_rate: scalar learning rate (default 1e-3)
+    - beta1: decay of the moving average of the gradient (default 0.9)
+    - beta2: decay of the moving average of the squared gradient (default 0.999)
+    - epsilon: small scalar that avoids dividing by zero (default 1e-8)
+    - m: array of the shape of w, the moving average of the gradient (starts as zeros)
+    - v: array of the shape of w, the moving average of the squared gradient (starts
+      as zeros)
+    - t: the number of steps taken so far (starts at 0)
+    """
+    func = "adam"
+    config = _start(w, dw, config, func)
+    learning_rate = _learning_rate(config, 1e-3, func)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    beta1 = check_number(config["beta1"], "config['beta1']", func,
+                         low=0.0, high=1.0, high_open=True)
+    beta2 = check_number(config["beta2"], "config['beta2']", func,
+                         low=0.0, high=1.0, high_open=True)
+    epsilon = check_number(config["epsilon"], "config['epsilon']", func, low=0.0)
+    check_state_array(config, "m", w, "config", func)
+    check_state_array(config, "v", w, "config", func)
+    m = config.get("m", np.zeros_like(w))
+    v = config.get("v", np.zeros_like(w))
+    t = check_int(config.get("t", 0), "config['t']", func, minimum=0)
+    # TODO: Implement the Adam update into next_w, and assign the new values of m, v
+    # and t (the code below stores them in config). Increment t before the
+    # bias correction.
+    raise NotImplementedError("adam is not implemented yet (assignment/updater.py)")
+    config["m"] = m
+    config["v"] = v
+    config["t"] = t
+    return next_w, config

@@ -1,0 +1,104 @@
+"""Command line of the kit.
+
+    python -m checks [options]              grade assignment/ (the student copy)
+    python -m checks grade DIR [options]    grade any folder with the assignment's layout
+    python -m checks assign [--check]       write assignment/ from solutions/ (or check it is in sync)
+    python -m checks fixtures [--check]     write the stored reference values and mistake signatures
+
+Exit status: 0 whenever grading ran (whatever the score), 1 when ``--check`` finds something
+out of date, 2 for a usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from .assign import ASSIGNMENT_DIR
+
+COMMANDS = ("grade", "assign", "fixtures")
+
+
+def _grade_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m checks grade",
+        description="Grade a submission: a folder with the assignment's modules (layers.py, ...).",
+    )
+    parser.add_argument("folder", nargs="?", default=str(ASSIGNMENT_DIR),
+                        help="the folder to grade (default: the kit's assignment/)")
+    parser.add_argument("--json", metavar="PATH", help="also write the result as Gradescope's results.json")
+    parser.add_argument("--only", metavar="NAME", help="grade the checks of one function (e.g. relu_forward)")
+    parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                        help="time limit for one check (default: 5)")
+    parser.add_argument("--memory", type=int, default=2048, metavar="MB",
+                        help="memory limit of the process running the submission (default: 2048)")
+    parser.add_argument("--hidden", action="store_true", help="include the instructor's hidden checks")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show the full feedback of failed checks")
+    return parser
+
+
+def _grade(argv: List[str]) -> int:
+    parser = _grade_parser()
+    args = parser.parse_args(argv)
+    from . import report
+    from .grader import Grader, UsageError
+    from .worker import Limits
+
+    if args.timeout <= 0 or args.memory < 256:
+        parser.error("--timeout must be positive and --memory at least 256 (MB)")
+    try:
+        grader = Grader(Limits(timeout=args.timeout, memory_mb=args.memory),
+                        include_hidden=args.hidden, only=args.only)
+        result = grader.grade(Path(args.folder))
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(report.text(result, verbose=args.verbose))
+    if args.json:
+        report.write_json(result, Path(args.json))
+        print(f"Wrote {args.json}")
+    return 0
+
+
+def _assign(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m checks assign",
+                                     description="Write assignment/ from solutions/.")
+    parser.add_argument("--out", default=str(ASSIGNMENT_DIR), help="where to write (default: assignment/)")
+    parser.add_argument("--check", action="store_true", help="only report whether the folder is in sync")
+    args = parser.parse_args(argv)
+    from .assign import differences, write_assignment
+
+    if args.check:
+        problems = differences(Path(args.out))
+        for problem in problems:
+            print(problem)
+        print("assignment/ is in sync with solutions/" if not problems else
+              "assignment/ is out of date: run `python -m checks assign`")
+        return 1 if problems else 0
+    files = write_assignment(Path(args.out))
+    print(f"Wrote {len(files)} files to {args.out}: {', '.join(files)}")
+    return 0
+
+
+def _fixtures(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m checks fixtures",
+                                     description="Store the reference values and the known mistakes' signatures.")
+    parser.parse_args(argv)
+    from .reference import write_fixtures
+
+    for path in write_fixtures():
+        print(f"Wrote {path}")
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0
+    command = argv.pop(0) if argv and argv[0] in COMMANDS else "grade"
+    try:
+        return {"grade": _grade, "assign": _assign, "fixtures": _fixtures}[command](argv)
+    except SystemExit as stop:  # argparse's usage errors exit with 2
+        return int(stop.code or 0)

@@ -1,0 +1,126 @@
+"""Judging what a submission returned: validation first, then comparison, in plain words.
+
+Every helper raises ``Failed`` with feedback a student can act on: what was compared, the
+worst index with the expected and received values, how many entries are off. The first line
+of a failure is the one the report's table shows.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .protocol import Foreign
+
+# A correct float64 implementation agrees with the reference to ~1e-12 whatever its
+# formula; the mistakes the checks look for move values by 1e-3 or more. The tolerance sits
+# between, loose enough for a student who computes in float32 by accident.
+RTOL = 1e-5
+ATOL = 1e-6
+
+
+class Failed(Exception):
+    """A check's verdict against the submission; ``str()`` is the feedback."""
+
+
+def describe(value: Any) -> str:
+    """A short description of a value's type, for feedback."""
+    if isinstance(value, Foreign):
+        return value.type_name
+    if type(value) is np.ndarray:
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if value is None:
+        return "None"
+    return type(value).__name__
+
+
+def array(value: Any, what: str, shape: Optional[Tuple[int, ...]] = None) -> np.ndarray:
+    """``value`` as a float64 array, if it is exactly a numpy float array of the right shape."""
+    if type(value) is not np.ndarray:
+        hint = ""
+        if isinstance(value, list):
+            hint = " (wrap it with np.array, or better, compute it with numpy operations)"
+        elif isinstance(value, Foreign) and "subclass" in value.type_name:
+            hint = " (return a plain numpy.ndarray)"
+        raise Failed(f"{what} should be a numpy array, but it is {describe(value)}{hint}")
+    if value.dtype.kind != "f":
+        raise Failed(f"{what} should be an array of floats, but its dtype is {value.dtype}")
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise Failed(f"{what} should have shape {tuple(shape)}, but it has shape {tuple(value.shape)}")
+    return value.astype(np.float64)
+
+
+def sequence(value: Any, length: int, what: str) -> Sequence[Any]:
+    """``value`` if it is a tuple (or list) of ``length`` items."""
+    if not isinstance(value, (tuple, list)) or isinstance(value, Foreign):
+        raise Failed(f"{what} should return a tuple of {length} values, but it returned {describe(value)}")
+    if len(value) != length:
+        raise Failed(f"{what} should return a tuple of {length} values, but it returned {len(value)}")
+    return value
+
+
+def scalar(value: Any, what: str) -> float:
+    """``value`` as a float, if it is a Python or numpy real number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        if type(value) is np.ndarray and value.shape == () and value.dtype.kind == "f":
+            return float(value)
+        raise Failed(f"{what} should be a number, but it is {describe(value)}")
+    return float(value)
+
+
+def _index_text(index: Tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(int(i)) for i in index) + (",)" if len(index) == 1 else ")")
+
+
+def close(received: Any, expected: np.ndarray, what: str, rtol: float = RTOL, atol: Optional[float] = None,
+          scale: Optional[float] = None) -> np.ndarray:
+    """Validate ``received`` and compare it with ``expected``; returns it as float64.
+
+    The tolerance is ``|r - e| <= atol + rtol * |e|`` entry by entry, where ``atol`` defaults to
+    ``ATOL`` times the largest magnitude of ``expected`` (``scale``), so that it follows the
+    values' scale.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    got = array(received, what, expected.shape)
+    if scale is None:
+        scale = float(np.max(np.abs(expected))) if expected.size else 1.0
+    if atol is None:
+        atol = ATOL * max(scale, 1e-3)
+    if not np.all(np.isfinite(got)):
+        bad = np.argwhere(~np.isfinite(got))
+        raise Failed(
+            f"{what} holds {len(bad)} NaN or infinite value(s), the first at index {_index_text(tuple(bad[0]))}"
+        )
+    error = np.abs(got - expected)
+    allowed = atol + rtol * np.abs(expected)
+    off = error > allowed
+    if not np.any(off):
+        return got
+    worst = np.unravel_index(int(np.argmax(error - allowed)), error.shape) if error.ndim else ()
+    count = int(np.count_nonzero(off))
+    lines = [
+        f"{what} is wrong at {count} of {off.size} entries; the worst is at index {_index_text(worst)}: "
+        f"expected {expected[worst]:.6g}, got {got[worst]:.6g}"
+    ]
+    pattern = _pattern(got, expected)
+    if pattern:
+        lines.append(pattern)
+    raise Failed("\n".join(lines))
+
+
+def _pattern(got: np.ndarray, expected: np.ndarray) -> str:
+    """A hint when the difference has a telling shape (scale, sign, transposition, rows)."""
+    if not np.any(expected):
+        return "Every expected entry is zero here."
+    if not np.any(got):
+        return "Every entry you returned is zero."
+    ratio = float(np.vdot(got, expected) / np.vdot(expected, expected))
+    if np.allclose(got, ratio * expected, rtol=1e-4, atol=1e-9 * np.max(np.abs(expected))):
+        if np.isclose(ratio, -1.0, rtol=1e-4):
+            return "Your values are the expected ones with the sign flipped."
+        return f"Your values are the expected ones times {ratio:.6g}: a scale factor is off."
+    if got.ndim == 2 and got.shape[0] > 1:
+        rows = np.any(~np.isclose(got, expected, rtol=RTOL, atol=ATOL * np.max(np.abs(expected))), axis=1)
+        if 0 < rows.sum() < got.shape[0] / 4:
+            return f"Only {int(rows.sum())} row(s) differ, starting with row {int(np.argmax(rows))}."
+    return ""

@@ -1,0 +1,249 @@
+"""Grade one submission: run every check's probe in a worker, judge, and explain.
+
+The verdict of each check is computed here, in the grading process, from plain values that
+came back from the worker; student code never runs in this process.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from . import compare, protocol
+from .reference import MISTAKES_FILE, Reference
+from .suite import Check, all_checks
+from .worker import Limits, Outcome, WorkerSession, platform_note
+
+MODULE_FILES = ("layers", "dropout_layers", "bn_layers", "fc_net", "updater")
+
+
+@dataclass
+class CheckResult:
+    name: str
+    function: str
+    module: str
+    max_score: float
+    score: float
+    passed: bool
+    feedback: str
+    seconds: float = 0.0
+    hidden: bool = False
+    mistake: Optional[str] = None  # id of the known mistake recognized, if any
+
+
+@dataclass
+class GradeReport:
+    submission: str
+    results: List[CheckResult]
+    seconds: float
+    notes: List[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.score for r in self.results), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(r.max_score for r in self.results), 6)
+
+
+class UsageError(Exception):
+    """The command line named something that cannot be graded (exit status 2)."""
+
+
+def find_package_dir(path: Path) -> Path:
+    """The folder holding the submission's modules: ``path`` itself or its one subfolder that has them."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a folder")
+    if any((path / f"{m}.py").is_file() for m in MODULE_FILES):
+        return path
+    candidates = [p for p in sorted(path.iterdir()) if p.is_dir() and any((p / f"{m}.py").is_file() for m in MODULE_FILES)]
+    if len(candidates) == 1:
+        return candidates[0]
+    return path  # graded as it is: every module will be reported missing
+
+
+class Mistakes:
+    """Known-mistake signatures by check name: live from the library when present, else stored."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self._signatures: Optional[Dict[str, List[Dict[str, Any]]]] = None
+
+    def for_check(self, name: str) -> List[Dict[str, Any]]:
+        if self._signatures is None:
+            self._signatures = self._load()
+        return self._signatures.get(name, [])
+
+    def _load(self) -> Dict[str, List[Dict[str, Any]]]:
+        if self.source == "live":
+            try:
+                from . import mistakes
+            except ImportError:
+                mistakes = None
+            if mistakes is not None:
+                return mistakes.compute_signatures()
+        if MISTAKES_FILE.exists():
+            return protocol.decode(MISTAKES_FILE.read_bytes())[0]
+        return {}
+
+
+def _where(error: Dict[str, Any]) -> str:
+    frames = error.get("frames") or []
+    if not frames:
+        return ""
+    file, line, function, source = (list(frames[-1]) + ["", "", "", ""])[:4]
+    text = f" ({file}, line {line}, in {function}"
+    return text + (f": `{source}`)" if source else ")")
+
+
+def explain_error(check: Check, error: Dict[str, Any]) -> str:
+    """Feedback for student code that raised."""
+    kind = str(error.get("type", "an exception"))
+    message = str(error.get("message", ""))
+    if kind == "NotImplementedError" and "is not implemented yet" in message:
+        if message.startswith(check.function + " ") or message.startswith(check.function.split(".")[-1] + " "):
+            return message
+        return f"{check.function} could not be checked: {message}"
+    readonly = error.get("readonly")
+    if isinstance(readonly, dict):
+        pairs = readonly.get("pairs") or []
+        if pairs:
+            local, source = pairs[0][:2]
+            same = f"`{local}` is the same array as the input `{source}`" if local != source else f"it wrote into the input `{local}`"
+        else:
+            same = "it wrote into one of its inputs (" + ", ".join(str(n) for n in readonly.get("inputs", [])[:4]) + ")"
+        return (
+            f"{check.function} writes into an array it must not change: {same}{_where(error)}. "
+            "Inputs (dout, the cache, x) belong to the caller: make a copy first, e.g. dx = dout.copy()."
+        )
+    if kind == "SystemExit":
+        return f"{check.function}: {message}{_where(error)}; a submission must not exit the program"
+    if kind == "ImportError" and "cannot be imported while grading" in message:
+        return f"{message}{_where(error)}"
+    return f"{check.function} raised {kind}: {message}{_where(error)}"
+
+
+def _matches(check: Check, got: Outcome, signature: Dict[str, Any], want: Any = None,
+             failure_text: Optional[str] = None) -> bool:
+    if "error" in signature:
+        if got.status != "error":
+            return False
+        wants_readonly = bool(signature["error"].get("readonly"))
+        return got.error.get("type") == signature["error"].get("type") and wants_readonly == bool(got.error.get("readonly"))
+    if got.status != "ok":
+        return False
+    if check.matches is not None:
+        return bool(check.matches(got.tree, signature["tree"]))
+    if _verdict(check, got.tree, signature["tree"]) is None:
+        return True  # it behaves exactly like the mistake
+    # ...or it fails the reference in exactly the same words (same entries, same values)
+    return failure_text is not None and _verdict(check, signature["tree"], want) == failure_text
+
+
+def _verdict(check: Check, got: Any, want: Any) -> Optional[str]:
+    """None when ``got`` passes the judge against ``want``, else the feedback."""
+    try:
+        check.judge(got, want)
+    except compare.Failed as failure:
+        return str(failure)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+class Grader:
+    """Grades submissions with one set of checks, limits and expected values."""
+
+    def __init__(self, limits: Optional[Limits] = None, include_hidden: bool = False,
+                 only: Optional[str] = None, reference: Optional[Reference] = None):
+        self.limits = limits or Limits()
+        checks = all_checks(include_hidden=include_hidden)
+        if only:
+            chosen = [c for c in checks if only in (c.function, c.name, c.module, c.function.split(".")[0])]
+            if not chosen:
+                names = sorted({c.function for c in checks})
+                raise UsageError(f"--only {only!r} names no check; choose one of: {', '.join(names)}")
+            checks = chosen
+        self.checks = checks
+        self.reference = reference or Reference()
+        self.mistakes = Mistakes(self.reference.source)
+
+    def grade(self, path: Path) -> GradeReport:
+        begin = time.monotonic()
+        package = find_package_dir(Path(path))
+        notes = [n for n in [platform_note()] if n]
+        results: List[CheckResult] = []
+        imported: Dict[str, Optional[str]] = {}  # module -> None (ok) or the reason it failed
+        with WorkerSession(package, self.limits) as worker:
+            for check in self.checks:
+                started = time.monotonic()
+                problem = self._import(worker, package, check.module, imported)
+                if problem is not None:
+                    results.append(self._result(check, False, problem, started))
+                    continue
+                outcome = worker.request({"op": "probe", "name": check.name})
+                passed, feedback, mistake = self._judge(check, outcome)
+                result = self._result(check, passed, feedback, started)
+                result.mistake = mistake
+                results.append(result)
+        return GradeReport(str(path), results, time.monotonic() - begin, notes)
+
+    def _import(self, worker, package: Path, module: str, imported: Dict[str, Optional[str]]) -> Optional[str]:
+        if module in imported:
+            return imported[module]
+        if not (package / f"{module}.py").is_file():
+            imported[module] = f"{module}.py is missing from the submission ({package})"
+            return imported[module]
+        timeout = self.limits.import_timeout or self.limits.timeout + 5
+        outcome = worker.request({"op": "import", "module": module}, timeout=timeout)
+        if outcome.status == "ok":
+            imported[module] = None
+        elif outcome.status == "error":
+            error = outcome.error
+            imported[module] = f"{module}.py could not be imported: {error.get('type')}: {error.get('message', '')}{_where(error)}"
+        else:
+            imported[module] = f"{module}.py could not be imported: {outcome.reason}"
+        return imported[module]
+
+    def _judge(self, check: Check, outcome: Outcome):
+        if outcome.status == "failed":
+            lines = [f"{check.function}: {outcome.reason}"]
+            if outcome.output.strip():
+                lines.append("It printed: " + outcome.output.strip()[:300])
+            return False, "\n".join(lines), None
+        want = self.reference.expected(check)
+        if "tree" not in want:
+            return False, f"internal error: the reference solution failed this check ({want.get('error')})", None
+        if outcome.status == "error":
+            feedback = explain_error(check, outcome.error)
+        else:
+            feedback = _verdict(check, outcome.tree, want["tree"])
+            if feedback is None:
+                return True, "", None
+        failure_text = feedback if outcome.status == "ok" else None
+        for signature in self.mistakes.for_check(check.name):
+            if _matches(check, outcome, signature, want["tree"], failure_text):
+                feedback += f"\nThis looks like a known mistake: {signature['title']}. {signature['hint']}"
+                return False, feedback, str(signature["id"])
+        if "is not implemented yet" not in feedback and not feedback.startswith(check.function):
+            feedback = f"{check.function}: {feedback}"
+        return False, feedback, None
+
+    @staticmethod
+    def _result(check: Check, passed: bool, feedback: str, started: float) -> CheckResult:
+        return CheckResult(
+            name=check.name, function=check.function, module=check.module, max_score=check.points,
+            score=check.points if passed else 0.0, passed=passed,
+            feedback=feedback if passed or not check.what else f"{feedback}\n(Checked: {check.what})",
+            seconds=time.monotonic() - started, hidden=check.hidden,
+        )
+
+
+def grade(path: Path, **options: Any) -> GradeReport:
+    """Grade the submission in ``path`` (see ``Grader`` for the options)."""
+    return Grader(**options).grade(Path(path))

@@ -1,0 +1,1 @@
+"""Known mistakes of dropout_layers.py."""

@@ -1,0 +1,127 @@
+"""Helpers for probes: the small programs that call a submission's functions on fixed inputs.
+
+A probe runs in the student's process (``child.py``) and, for the reference values, on
+``solutions/`` and on the known mistakes in the grading process. It builds its inputs from
+fixed seeds with ``numpy.random.RandomState`` (whose streams numpy keeps stable across
+versions, so every machine grades alike), calls student code, and returns what came back,
+untouched: the grading process validates and judges it.
+
+Inputs handed to student code are read-only and cannot be made writable again (their memory
+belongs to an immutable ``bytes`` object), so a function that writes into ``dout`` or into a
+cache fails loudly instead of silently corrupting the check. When that happens,
+``describe_readonly_write`` names the input that was written into.
+"""
+import importlib
+
+import numpy as np
+
+_INPUTS = {}
+
+
+class Submission:
+    """Attribute access to a package's modules: ``sub.layers`` imports ``<package>.layers``."""
+
+    def __init__(self, package):
+        self._package = package
+
+    def __getattr__(self, module):
+        if module.startswith("__"):
+            raise AttributeError(module)
+        return importlib.import_module(f"{self._package}.{module}")
+
+
+def reset():
+    """Forget the inputs registered by the previous probe."""
+    _INPUTS.clear()
+
+
+def rng(seed):
+    """A seeded generator whose stream is the same on every numpy version."""
+    return np.random.RandomState(seed)
+
+
+def frozen(name, array):
+    """A read-only float64 (or given dtype) copy of ``array`` that nobody can make writable."""
+    array = np.asarray(array)
+    data = bytes(np.ascontiguousarray(array).tobytes())
+    copy = np.frombuffer(data, dtype=array.dtype).reshape(array.shape)
+    _INPUTS[name] = copy
+    return copy
+
+
+def freeze_tree(name, value):
+    """Mark every array inside tuples, lists and dicts read-only; returns ``value``.
+
+    Used on caches that the submission built itself: they are the student's arrays, so they
+    are frozen in place and registered under ``name`` (``cache[0]``, ``cache['x']``, ...).
+    """
+    if type(value) is np.ndarray:
+        value.setflags(write=False)
+        _INPUTS[name] = value
+    elif type(value) in (tuple, list):
+        for index, item in enumerate(value):
+            freeze_tree(f"{name}[{index}]", item)
+    elif type(value) is dict:
+        for key, item in value.items():
+            freeze_tree(f"{name}[{key!r}]", item)
+    return value
+
+
+def writable(array):
+    """A writable copy (for arguments a correct function may legitimately update in place)."""
+    return np.array(array, copy=True)
+
+
+def describe_readonly_write(local_values):
+    """Which registered input a failed write went into, judged from the frame's locals.
+
+    Returns a list of ``[local name, input name]`` pairs (possibly empty) and the list of all
+    read-only inputs of the probe, so the feedback can say "dx is the same array as dout".
+    """
+    pairs = []
+    for local_name, value in list(local_values.items())[:200]:
+        if type(value) is not np.ndarray or value.flags.writeable:
+            continue
+        for input_name, array in _INPUTS.items():
+            if np.may_share_memory(value, array):
+                pairs.append([str(local_name), input_name])
+                break
+    return {"pairs": pairs, "inputs": sorted(_INPUTS)[:20]}
+
+
+def call(function_name, module, *args):
+    """Call ``module.function_name(*args)``; a missing function raises a clear error."""
+    function = getattr(module, function_name, None)
+    if function is None:
+        raise AttributeError(f"{module.__name__.split('.')[-1]}.py has no function named {function_name}")
+    return function(*args)
+
+
+def first(value):
+    """``value[0]`` when value is a tuple or list, else ``value`` (used to pass a forward's cache)."""
+    return value[0] if type(value) in (tuple, list) and value else value
+
+
+def second(value):
+    """``value[1]`` when value is a tuple or list of two or more, else None."""
+    return value[1] if type(value) in (tuple, list) and len(value) > 1 else None
+
+
+def directions(seed, shapes, count):
+    """``count`` Gaussian directions for each shape (a list per direction), seeded."""
+    generator = rng(seed)
+    return [[generator.randn(*shape) for shape in shapes] for _ in range(count)]
+
+
+def numeric_directional(forward_output, inputs, dout, dirs, h=1e-6):
+    """Central differences of ``sum(forward_output(*inputs) * dout)`` along each direction.
+
+    ``forward_output`` maps the list of inputs to the output array. Used only for hints: it
+    tells whether a student's backward at least matches the student's own forward.
+    """
+    values = []
+    for direction in dirs:
+        plus = [x + h * d for x, d in zip(inputs, direction)]
+        minus = [x - h * d for x, d in zip(inputs, direction)]
+        values.append(float(np.sum((forward_output(plus) - forward_output(minus)) * dout) / (2 * h)))
+    return np.array(values)

@@ -1,0 +1,101 @@
+"""Expected values: the probes' outputs on the reference solutions and on the known mistakes.
+
+When ``solutions/`` is importable (the kit's own checkout, an instructor's machine) the
+expected values are computed live, in the grading process, from the same probes the worker
+runs on the submission. Otherwise (the student release, Gradescope without solutions) they
+are read from ``checks/fixtures/``, which ``python -m checks fixtures`` writes and a test
+keeps fresh. The known mistakes' signatures work the same way: live when the mistake
+library is present, from fixtures otherwise.
+
+Every value goes through the encoding of ``protocol.py`` once, so live and stored values have
+exactly the same types as what comes back from a worker.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from . import probing, protocol
+from .suite import Check, all_checks
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REFERENCE_FILE = FIXTURES / "reference.bin"
+MISTAKES_FILE = FIXTURES / "mistakes.bin"
+
+
+def run_probe(check: Check, package: str) -> Dict[str, Any]:
+    """Run a check's probe on a trusted package in this process: {"tree": ...} or {"error": ...}."""
+    np.random.seed(0)
+    probing.reset()
+    state = np.random.get_state()
+    try:
+        tree = check.probe(probing.Submission(package))
+    except Exception as error:  # a known mistake may raise: that is its signature
+        return {"error": {"type": type(error).__name__, "readonly": "read-only" in str(error)}}
+    finally:
+        np.random.set_state(state)
+    return {"tree": protocol.decode(protocol.encode(tree))[0]}
+
+
+def solutions_available() -> bool:
+    try:
+        spec = importlib.util.find_spec("solutions")
+    except (ImportError, ValueError):
+        return False
+    return spec is not None and spec.submodule_search_locations is not None
+
+
+class Reference:
+    """Expected probe outputs by check name, live or from fixtures (``source``: auto/live/fixtures)."""
+
+    def __init__(self, source: str = "auto"):
+        if source == "auto":
+            source = "live" if solutions_available() else "fixtures"
+        self.source = source
+        self._values: Dict[str, Dict[str, Any]] = {}
+        self._stored: Optional[Dict[str, Any]] = None
+
+    def expected(self, check: Check) -> Dict[str, Any]:
+        if check.name not in self._values:
+            if self.source == "live":
+                self._values[check.name] = run_probe(check, "solutions")
+            else:
+                self._values[check.name] = self._fixture(check.name)
+        return self._values[check.name]
+
+    def _fixture(self, name: str) -> Dict[str, Any]:
+        if self._stored is None:
+            if not REFERENCE_FILE.exists():
+                raise FileNotFoundError(
+                    f"{REFERENCE_FILE} is missing and solutions/ is not importable: "
+                    "run `python -m checks fixtures` in the kit's checkout"
+                )
+            self._stored = protocol.decode(REFERENCE_FILE.read_bytes())[0]
+        if name not in self._stored:
+            raise KeyError(f"no stored reference for check {name!r}: run `python -m checks fixtures`")
+        return self._stored[name]
+
+
+def compute_reference(checks: Optional[List[Check]] = None) -> Dict[str, Any]:
+    return {check.name: run_probe(check, "solutions") for check in checks or all_checks(include_hidden=True)}
+
+
+def write_fixtures() -> List[Path]:
+    """Write the stored reference values and mistake signatures; returns the files written."""
+    FIXTURES.mkdir(exist_ok=True)
+    written = []
+    REFERENCE_FILE.write_bytes(protocol.encode(compute_reference()))
+    written.append(REFERENCE_FILE)
+    from . import mistakes
+
+    MISTAKES_FILE.write_bytes(protocol.encode(mistakes.compute_signatures()))
+    written.append(MISTAKES_FILE)
+    return written

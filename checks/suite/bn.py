@@ -1,0 +1,2 @@
+"""Checks of bn (to be written)."""
+CHECKS = []

@@ -1,0 +1,129 @@
+"""Building blocks shared by the checks: generic forward and backward probes and judges.
+
+A forward check calls the function on fixed read-only inputs and compares ``out`` with the
+reference. A backward check calls the student's *own* forward, freezes the cache it built,
+calls the student's backward with a fixed Gaussian ``dout`` and compares every gradient with
+the reference gradients. It also measures, along a few random directions, the numerical
+derivative of the student's own forward: when the gradients are wrong, that tells whether the
+backward at least matches the student's forward (then the mistake is in the forward) or not.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .. import compare
+from ..compare import Failed
+from ..probing import call, directions, first, freeze_tree, frozen, numeric_directional, rng
+
+DIRECTIONS = 3
+_DIRECTION_SEED = 271828
+
+
+def inputs_from(seed: int, specs: Dict[str, Callable[[np.random.RandomState], np.ndarray]]) -> Dict[str, np.ndarray]:
+    """Build named read-only inputs from one seed; ``specs`` maps a name to ``f(generator)``."""
+    generator = rng(seed)
+    return {name: frozen(name, make(generator)) for name, make in specs.items()}
+
+
+def forward_probe(module: str, function: str, seed: int, specs, extra: Callable[[], tuple] = tuple):
+    """A probe that calls ``function(*inputs, *extra())`` and returns {"ret": what it returned}."""
+
+    def probe(sub):
+        values = inputs_from(seed, specs)
+        return {"ret": call(function, getattr(sub, module), *values.values(), *extra())}
+
+    return probe
+
+
+def forward_judge(function: str, out_what: str = "out", rtol: float = compare.RTOL):
+    """Judge a forward: a tuple (out, cache) whose ``out`` matches the reference's."""
+
+    def judge(got, want):
+        ret = compare.sequence(got["ret"], 2, function)
+        expected = want["ret"][0]
+        compare.close(ret[0], expected, f"{function}'s {out_what}", rtol=rtol)
+
+    return judge
+
+
+def backward_probe(module: str, forward: str, backward: str, seed: int, specs,
+                   dout_shape: Tuple[int, ...], extra: Callable[[], tuple] = tuple):
+    """A probe of ``backward`` run on the cache of the submission's own ``forward``."""
+
+    def probe(sub):
+        mod = getattr(sub, module)
+        values = inputs_from(seed, specs)
+        arrays = list(values.values())
+        try:
+            fwd = call(forward, mod, *arrays, *extra())
+        except NotImplementedError:
+            _raise_own_stub(mod, backward, dout_shape)
+            raise
+        if type(fwd) not in (tuple, list) or len(fwd) != 2:
+            return {"forward_ret": fwd}
+        dout = frozen("dout", rng(seed + 1).randn(*dout_shape))
+        cache = freeze_tree("cache", fwd[1])
+        ret = call(backward, mod, dout, cache)
+        dirs = directions(_DIRECTION_SEED, [a.shape for a in arrays], DIRECTIONS)
+        try:
+            numeric = numeric_directional(lambda xs: np.asarray(first(call(forward, mod, *xs, *extra())), dtype=float),
+                                          arrays, dout, dirs)
+        except Exception:  # the forward is broken; the hint is then just not available
+            numeric = None
+        return {"ret": ret, "numeric": numeric}
+
+    return probe
+
+
+def _raise_own_stub(mod, backward, dout_shape):
+    """When the forward is a stub, report the backward's own stub if it is one too."""
+    try:
+        call(backward, mod, np.zeros(dout_shape), None)
+    except NotImplementedError as error:
+        if f"{backward} is not implemented yet" in str(error):
+            raise
+    except Exception:
+        pass
+
+
+def backward_judge(forward: str, backward: str, names: Sequence[str], shapes: Sequence[Tuple[int, ...]]):
+    """Judge a backward: gradients for ``names`` (in order) match the reference gradients."""
+
+    def judge(got, want):
+        if "ret" not in got:
+            raise Failed(
+                f"{backward} could not be checked: {forward} should return a tuple (out, cache), "
+                f"but it returned {compare.describe(got.get('forward_ret'))}"
+            )
+        many = len(names) > 1
+        ret = compare.sequence(got["ret"], len(names), backward) if many else got["ret"]
+        grads = list(ret) if many else [ret]
+        expected = list(want["ret"]) if many else [want["ret"]]
+        try:
+            for grad, wanted, name in zip(grads, expected, names):
+                compare.close(grad, wanted, f"{backward}'s d{name}")
+        except Failed as failure:
+            hint = _self_consistency_hint(forward, backward, grads, got.get("numeric"), want.get("numeric"), shapes)
+            raise Failed(f"{failure}\n{hint}" if hint else str(failure)) from None
+
+    return judge
+
+
+def _self_consistency_hint(forward, backward, grads, numeric, reference_numeric, shapes) -> str:
+    if type(numeric) is not np.ndarray or numeric.shape != (DIRECTIONS,):
+        return ""
+    if not all(type(g) is np.ndarray and g.shape == tuple(s) for g, s in zip(grads, shapes)):
+        return ""
+    arrays = [g.astype(float) for g in grads]
+    dirs = directions(_DIRECTION_SEED, shapes, DIRECTIONS)
+    analytic = np.array([sum(float(np.vdot(g, d)) for g, d in zip(arrays, direction)) for direction in dirs])
+    scale = max(float(np.max(np.abs(numeric))), 1e-8)
+    if np.all(np.abs(analytic - numeric) <= 1e-4 * scale + 1e-7):
+        return (f"Your {backward} matches the numerical gradient of your own {forward}, "
+                f"so the mistake is probably in {forward} (see its check).")
+    if type(reference_numeric) is np.ndarray and np.allclose(numeric, reference_numeric, rtol=1e-4, atol=1e-7):
+        return (f"Your {forward} is right but your {backward} does not match its numerical gradient: "
+                "the mistake is in the backward pass.")
+    return f"Your {backward} does not match the numerical gradient of your own {forward} either."

@@ -1,0 +1,2 @@
+"""Checks of dropout (to be written)."""
+CHECKS = []

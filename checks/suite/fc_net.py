@@ -1,0 +1,2 @@
+"""Checks of fc_net (to be written)."""
+CHECKS = []

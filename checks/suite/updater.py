@@ -1,0 +1,2 @@
+"""Checks of updater (to be written)."""
+CHECKS = []

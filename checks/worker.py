@@ -1,0 +1,381 @@
+"""The grading process's side of isolation: start, limit, talk to and end student workers.
+
+One worker process serves a submission from check to check, and is replaced after a crash,
+a time-out or an exit. Each worker
+- runs ``child.py`` with ``python -I -S``: no site-packages, no kit packages, numpy alone;
+- has one BLAS thread, a memory limit and a CPU-time limit where the platform has
+  ``resource`` (Linux, macOS), an output limit (what it prints goes to a file that may not
+  grow past ``output_limit`` bytes per check), and its own process group;
+- answers through a pipe in the format of ``protocol.py``, read with a deadline.
+
+On Linux the grading process makes itself a child subreaper, so any process a submission
+starts and detaches (a double fork, ``setsid``) is re-parented to the grader and is killed
+when the check ends: nothing the student started outlives the check that started it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from . import protocol
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
+GRADER_DIR = Path(__file__).resolve().parent
+CHILD_SCRIPT = GRADER_DIR / "child.py"
+HAS_LIMITS = resource is not None
+IS_LINUX = sys.platform.startswith("linux")
+
+
+@dataclass
+class Outcome:
+    """What a request to the worker came to.
+
+    status: "ok" (the probe returned ``tree``), "error" (student code raised: ``error``),
+    or "failed" (no answer: the worker timed out, crashed, exited or broke the protocol;
+    ``reason`` says how in plain words).
+    """
+
+    status: str
+    tree: Any = None
+    error: Dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    output: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Limits:
+    timeout: float = 5.0  # wall seconds per request
+    memory_mb: int = 2048  # address space of the worker
+    output_limit: int = 1 << 20  # bytes a worker may print during one request
+    import_timeout: Optional[float] = None  # defaults to timeout + start-up allowance
+
+
+_SUBREAPER_SET = False
+
+
+def _become_subreaper() -> None:
+    """Adopt orphaned descendants (Linux), so detached grandchildren can be found and ended."""
+    global _SUBREAPER_SET
+    if _SUBREAPER_SET or not IS_LINUX:
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_CHILD_SUBREAPER = 36
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        _SUBREAPER_SET = True
+    except (OSError, AttributeError):
+        pass
+
+
+def _children_of(pids: set) -> List[int]:
+    """Processes whose parent is in ``pids`` (Linux /proc)."""
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read().decode("ascii", "replace")
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent in pids:
+            found.append(int(entry))
+    return found
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+_PROTECTED: set = set()  # children of the grading process that are not student processes
+
+
+def protect_existing_children() -> None:
+    """Remember the children this process had before grading: they are never killed."""
+    if IS_LINUX:
+        _PROTECTED.update(_children_of({os.getpid()}))
+
+
+def end_strays(keep: Optional[int] = None) -> None:
+    """Kill every process student code started, leaving the worker ``keep`` alive.
+
+    The victims are the descendants of ``keep`` and every child of the grading process that
+    is not a protected one: because the grader is a subreaper, a process a submission
+    detached (double fork, ``setsid``) is re-parented here and found among those children.
+    """
+    if not IS_LINUX:
+        return
+    me = os.getpid()
+    for _ in range(5):
+        strays = set(_children_of({me})) - _PROTECTED - {keep}
+        victims = strays | set(_descendants_many(list(strays) + ([keep] if keep else [])))
+        victims.discard(keep)
+        if not victims:
+            return
+        for pid in victims:
+            _kill(pid)
+        for pid in strays:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def _descendants_many(roots: List[int]) -> List[int]:
+    found: List[int] = []
+    frontier = set(roots)
+    while frontier:
+        frontier = set(_children_of(frontier)) - set(found)
+        found.extend(frontier)
+    return found
+
+
+def _numpy_libdir(base: Path) -> Path:
+    """A folder holding links to numpy (and its bundled libraries) and nothing else."""
+    import numpy
+
+    libdir = base / "pylib"
+    libdir.mkdir()
+    package = Path(numpy.__file__).resolve().parent
+    for item in [package] + sorted(package.parent.glob("numpy.libs")) + sorted(package.parent.glob("numpy*.libs")):
+        target = libdir / item.name
+        if target.exists():
+            continue
+        try:
+            target.symlink_to(item, target_is_directory=True)
+        except OSError:  # no symlinks (Windows without privileges): fall back to the real parent
+            return package.parent
+    return libdir
+
+
+class Worker:
+    """A student worker for one submission, started on demand and restarted after failures."""
+
+    def __init__(self, submission: Path, limits: Limits, workdir: Path):
+        self.submission = Path(submission).resolve()
+        self.limits = limits
+        self.workdir = workdir
+        self.libdir = _numpy_libdir(workdir)
+        self.process: Optional[subprocess.Popen] = None
+        self.output_path = workdir / "output.txt"
+        self.started = 0
+        _become_subreaper()
+        protect_existing_children()
+
+    # ------------------------------------------------------------------ life cycle
+    def _environment(self) -> Dict[str, str]:
+        keep = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+        env = {name: os.environ[name] for name in keep if name in os.environ}
+        env.update(
+            OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+            VECLIB_MAXIMUM_THREADS="1", NUMEXPR_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1",
+            PYTHONIOENCODING="utf-8", HOME=str(self.workdir),
+        )
+        return env
+
+    def _preexec(self) -> None:  # runs in the child between fork and exec (POSIX only)
+        os.setsid()
+        if resource is None:
+            return
+        memory = self.limits.memory_mb * 1024 * 1024
+        for limit, value in (
+            (resource.RLIMIT_AS, memory),
+            (resource.RLIMIT_FSIZE, self.limits.output_limit * 4),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            try:
+                resource.setrlimit(limit, (value, value))
+            except (ValueError, OSError):
+                pass
+        try:  # CPU seconds for the worker's whole life; the wall-clock deadline is per request
+            cpu = int(max(60, self.limits.timeout * 40))
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        except (ValueError, OSError):
+            pass
+
+    def start(self) -> None:
+        request_read, self._request_write = os.pipe()
+        self._result_read, result_write = os.pipe()
+        self.output = open(self.output_path, "ab")
+        self.output.truncate(0)
+        popen_args: Dict[str, Any] = {}
+        if os.name == "posix":
+            popen_args["preexec_fn"] = self._preexec
+            popen_args["pass_fds"] = (request_read, result_write)
+        else:  # pragma: no cover - Windows
+            popen_args["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+            popen_args["close_fds"] = False
+        command = [
+            sys.executable, "-I", "-S", "-B", str(CHILD_SCRIPT),
+            "--submission", str(self.submission), "--grader", str(GRADER_DIR),
+            "--libdir", str(self.libdir), "--requests", str(request_read), "--results", str(result_write),
+        ]
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT,
+            cwd=str(self.workdir), env=self._environment(), **popen_args,
+        )
+        os.close(request_read)
+        os.close(result_write)
+        self.started += 1
+
+    def stop(self) -> None:
+        """End the worker, its process group and everything it started."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            if os.name == "posix":
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            process.kill()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        end_strays(keep=None)
+        for fd in (self._request_write, self._result_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.output.close()
+
+    # ------------------------------------------------------------------ requests
+    def request(self, message: Dict[str, Any], timeout: Optional[float] = None) -> Outcome:
+        """Send one request and wait for its answer, at most ``timeout`` seconds."""
+        timeout = self.limits.timeout if timeout is None else timeout
+        if self.process is None or self.process.poll() is not None:
+            if self.process is not None:
+                self.stop()
+            self.start()
+        self.output.flush()
+        os.truncate(self.output_path, 0)
+        begin = time.monotonic()
+        deadline = begin + timeout
+        try:
+            os.write(self._request_write, (json.dumps(message) + "\n").encode())
+            tree, meta = protocol.read_message(lambda n: self._read(n, deadline))
+        except _Timeout:
+            outcome = Outcome("failed", reason=f"timed out after {_seconds(timeout)} (the limit for one check)")
+            self.stop()
+        except (EOFError, BrokenPipeError, OSError):
+            outcome = Outcome("failed", reason=self._death_reason())
+            self.stop()
+        except protocol.ProtocolError as error:
+            outcome = Outcome("failed", reason=f"the process sent back something the grader cannot read ({error})")
+            self.stop()
+        else:
+            if meta.get("status") == "ok":
+                outcome = Outcome("ok", tree=tree)
+            else:
+                error = meta.get("error") if isinstance(meta.get("error"), dict) else {}
+                outcome = Outcome("error", error=error)
+        if self.process is not None and self.process.poll() is None:
+            end_strays(keep=self.process.pid)
+        outcome.seconds = time.monotonic() - begin
+        outcome.output, too_much = self._printed()
+        if too_much and outcome.status != "failed":
+            outcome = Outcome(
+                "failed", reason=f"printed more than {self.limits.output_limit // 1024} KiB of output",
+                output=outcome.output, seconds=outcome.seconds,
+            )
+            self.stop()
+        return outcome
+
+    def _read(self, count: int, deadline: float) -> bytes:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Timeout()
+        ready, _, _ = select.select([self._result_read], [], [], remaining)
+        if not ready:
+            raise _Timeout()
+        return os.read(self._result_read, min(count, 1 << 20))
+
+    def _death_reason(self) -> str:
+        process = self.process
+        if process is None:
+            return "the process ended before returning a result"
+        try:
+            code = process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the process closed its result channel before returning a result"
+        if code < 0:
+            number = -code
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = f"signal {number}"
+            why = {
+                "SIGSEGV": "a segmentation fault", "SIGXCPU": "the CPU-time limit",
+                "SIGXFSZ": "too much output", "SIGKILL": "a kill (often the memory limit)",
+                "SIGABRT": "an abort", "SIGBUS": "a bus error",
+            }.get(name, name)
+            return f"the process crashed ({name}: {why}) before returning a result"
+        return f"the process exited with status {code} before returning a result"
+
+    def _printed(self) -> tuple:
+        """(first lines of what the worker printed during the request, whether it was too much)."""
+        try:
+            size = os.path.getsize(self.output_path)
+            with open(self.output_path, "rb") as handle:
+                head = handle.read(2000)
+        except OSError:
+            return "", False
+        return head.decode("utf-8", "replace"), size > self.limits.output_limit
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def platform_note() -> str:
+    """What isolation this platform gives, in one line for reports."""
+    if HAS_LIMITS:
+        return ""
+    return "this platform has no 'resource' module: checks run with time limits only (no memory or CPU limit)"
+
+
+class WorkerSession:
+    """A worker plus its scratch folder; use as a context manager."""
+
+    def __init__(self, submission: Path, limits: Limits):
+        self.tmp = tempfile.TemporaryDirectory(prefix="kit-grade-")
+        self.worker = Worker(submission, limits, Path(self.tmp.name))
+
+    def __enter__(self) -> Worker:
+        return self.worker
+
+    def __exit__(self, *exc) -> None:
+        self.worker.stop()
+        end_strays(keep=None)
+        self.tmp.cleanup()
