@@ -290,13 +290,18 @@ class Trainer:
         self.iteration += 1
 
     def _decay_learning_rate(self):
-        for name, config in self.updater_configs.items():
+        """Multiply every parameter's learning rate by lr_decay (once per epoch)."""
+        ignored = False
+        for config in self.updater_configs.values():
             if "learning_rate" in config:
                 config["learning_rate"] *= self.lr_decay
-            elif self.lr_decay != 1.0:
-                warnings.warn(
-                    f"lr_decay is ignored for {name!r}: its updater config has no "
-                    "'learning_rate'", RuntimeWarning, stacklevel=3)
+            else:
+                ignored = True
+        if ignored and self.lr_decay != 1.0:
+            warnings.warn(
+                "lr_decay is ignored for parameters whose updater config has no "
+                "'learning_rate' (the update rule never stored one)",
+                RuntimeWarning, stacklevel=3)
 
     def _record_accuracies(self):
         """Measure the train/val accuracies, keep them, and keep the best parameters."""
@@ -319,7 +324,9 @@ class Trainer:
     def train(self):
         """Run the optimization for the remaining epochs (all of them on a new Trainer).
 
-        Epoch 0 (the accuracies before any update) is measured first. Each epoch then
+        Epoch 0 (the accuracies before any update) is measured first; a batch-normalized
+        model without running statistics yet is measured right after its first update
+        instead (test mode needs the running statistics). Each epoch then
         shuffles the training set, makes N // batch_size updates (at least one), decays
         the learning rate, measures the accuracies, keeps the best parameters and
         writes a checkpoint if asked. At the end the model holds the best parameters

@@ -92,7 +92,7 @@ def find_blocks(source: str, module: str) -> List[SolutionBlock]:
             raise AssignError(f"{module}.py:{number}: END SOLUTION without a BEGIN SOLUTION")
         if match["indent"] != open_indent:
             raise AssignError(f"{module}.py:{number}: END SOLUTION is not indented like its BEGIN (line {open_line})")
-        holders = [name for first, last, name in spans if first < open_line and number <= last]
+        holders = [name for first, last, name in spans if first < open_line <= last]
         if not holders:
             raise AssignError(f"{module}.py:{open_line}: a solution block must sit inside a function")
         innermost = max((s for s in spans if s[2] in holders), key=lambda s: s[0])[2]

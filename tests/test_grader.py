@@ -1,0 +1,152 @@
+"""The grader graded: full marks for the reference, zero for the stubs, the report formats."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from checks import assign, protocol
+from checks.grader import Grader
+from checks.reference import REFERENCE_FILE, MISTAKES_FILE, Reference, compute_reference
+from checks.report import results_json, text
+from checks.suite import PUBLIC_POINTS, all_checks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def solutions_report():
+    return Grader().grade(ROOT / "solutions")
+
+
+@pytest.fixture(scope="module")
+def assignment_report():
+    return Grader().grade(ROOT / "assignment")
+
+
+def test_public_points_add_up_to_100():
+    assert sum(check.points for check in all_checks()) == PUBLIC_POINTS
+
+
+def test_every_graded_function_has_a_check():
+    functions = {check.function for check in all_checks()}
+    for module, names in assign.graded_functions().items():
+        for name in names:
+            assert name in functions, f"{module}.{name} has a solution block but no check"
+
+
+def test_solutions_score_full_marks(solutions_report):
+    failed = [f"{r.name}: {r.feedback}" for r in solutions_report.results if not r.passed]
+    assert not failed, "\n".join(failed)
+    assert solutions_report.score == solutions_report.max_score == PUBLIC_POINTS
+
+
+def test_solutions_score_full_marks_from_stored_fixtures():
+    report = Grader(reference=Reference("fixtures")).grade(ROOT / "solutions")
+    failed = [f"{r.name}: {r.feedback}" for r in report.results if not r.passed]
+    assert not failed, "\n".join(failed)
+
+
+def test_untouched_assignment_scores_zero_with_a_stub_line_per_function(assignment_report):
+    assert assignment_report.score == 0
+    feedback = "\n".join(r.feedback for r in assignment_report.results)
+    for module, names in assign.graded_functions().items():
+        for name in names:
+            line = f"{name} is not implemented yet (assignment/{module}.py)"
+            assert line in feedback, f"no line says: {line}"
+    for r in assignment_report.results:
+        assert "not implemented yet" in r.feedback.splitlines()[0], r.feedback
+
+
+def _same_tree(a, b, where="tree"):
+    if isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, where
+        assert np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True), where
+    elif isinstance(a, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same_tree(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and set(a) == set(b), f"{where}: keys {sorted(a)} vs {sorted(b)}"
+        for key in a:
+            _same_tree(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, float):
+        assert isinstance(b, float) and (np.isclose(a, b, rtol=1e-9) or (np.isnan(a) and np.isnan(b))), where
+    else:
+        assert a == b, where
+
+
+def test_stored_reference_is_fresh():
+    """checks/fixtures must match the solutions: run `python -m checks fixtures` after changing either."""
+    stored = protocol.decode(REFERENCE_FILE.read_bytes())[0]
+    _same_tree(compute_reference(), stored, "reference")
+
+
+def test_stored_mistake_signatures_are_fresh():
+    from checks import mistakes
+
+    stored = protocol.decode(MISTAKES_FILE.read_bytes())[0]
+    _same_tree(mistakes.compute_signatures(), stored, "signatures")
+
+
+def test_text_report_has_one_line_per_check_and_the_total(solutions_report):
+    report = text(solutions_report)
+    for check in all_checks():
+        assert any(line.startswith("pass") and check.name in line for line in report.splitlines())
+    assert f"Total: {PUBLIC_POINTS} / {PUBLIC_POINTS}" in report
+
+
+def test_results_json_follows_gradescope_schema(assignment_report):
+    data = json.loads(json.dumps(results_json(assignment_report)))
+    assert set(data) >= {"score", "max_score", "execution_time", "tests"}
+    assert data["score"] == 0 and data["max_score"] == PUBLIC_POINTS
+    assert len(data["tests"]) == len(all_checks())
+    for entry in data["tests"]:
+        assert set(entry) >= {"name", "score", "max_score", "status", "output"}
+        assert entry["status"] in ("passed", "failed") and 0 <= entry["score"] <= entry["max_score"]
+    assert data["extra_data"]["kit_version"]
+
+
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "checks", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_grades_assignment_by_default_and_writes_json(tmp_path):
+    out = tmp_path / "results.json"
+    run = _cli("--json", str(out))
+    assert run.returncode == 0, run.stderr
+    assert "Total: 0 / 100" in run.stdout and "not implemented yet" in run.stdout
+    assert json.loads(out.read_text())["score"] == 0
+
+
+def test_cli_only_and_usage_errors(tmp_path):
+    run = _cli("grade", str(ROOT / "solutions"), "--only", "relu_forward")
+    assert run.returncode == 0 and "Total: 2 / 2" in run.stdout
+    assert _cli("grade", str(tmp_path / "missing")).returncode == 2
+    bad = _cli("grade", str(ROOT / "solutions"), "--only", "no_such_function")
+    assert bad.returncode == 2 and "relu_forward" in bad.stderr
+    assert _cli("grade", "--timeout", "-1").returncode == 2
+    assert _cli("--no-such-option").returncode == 2
+
+
+def test_a_folder_with_only_some_modules_is_graded_as_far_as_possible(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    for name in ("layers.py", "validation.py"):
+        (sub / name).write_bytes((ROOT / "solutions" / name).read_bytes())
+    report = Grader().grade(sub)
+    layer_checks = [r for r in report.results if r.module == "layers"]
+    assert layer_checks and all(r.passed for r in layer_checks)
+    missing = [r for r in report.results if r.module == "updater"]
+    assert missing and all("updater.py is missing" in r.feedback for r in missing)
+
+
+def test_a_submission_folder_nested_one_level_is_found(tmp_path):
+    nested = tmp_path / "student" / "assignment"
+    nested.mkdir(parents=True)
+    for path in (ROOT / "solutions").glob("*.py"):
+        (nested / path.name).write_bytes(path.read_bytes())
+    report = Grader(only="layers").grade(tmp_path / "student")
+    assert report.score == report.max_score > 0
