@@ -277,12 +277,16 @@ def test_the_first_measurement_counts_even_at_zero_accuracy():
     data = make_data()
     data["y_val"] = np.full_like(data["y_val"], 2)
     model = SoftmaxClassifier()
-    model.params["W"][:] = 0  # every score ties: argmax says class 0, never 2
     trainer = quiet_trainer(model, data, update_rule=frozen, num_epochs=2, batch_size=20)
+    # Changed after the Trainer copied them: the parameters measured at epoch 0 are
+    # these, and they become the best ones although their accuracy is 0.
+    model.params["W"] = np.zeros_like(model.params["W"])  # ties: argmax says class 0
     trainer.train()
     assert trainer.val_acc_history == [0.0, 0.0, 0.0]
     assert trainer.best_val_acc == 0.0
     assert set(trainer.best_params) == {"W", "b"}
+    np.testing.assert_array_equal(trainer.best_params["W"], 0)
+    np.testing.assert_array_equal(model.params["W"], 0)
 
 
 def test_model_ends_with_the_best_params():
