@@ -83,9 +83,11 @@ def main():
     parser.add_argument("--submission", required=True)
     parser.add_argument("--grader", required=True)
     parser.add_argument("--libdir", required=True)
-    parser.add_argument("--requests", type=int, required=True)
-    parser.add_argument("--results", type=int, required=True)
     args = parser.parse_args()
+    # The result channel is the stdout the grader reads; student prints go to stderr's file.
+    results_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = os.fdopen(1, "w", encoding="utf-8", errors="replace", closefd=False)
 
     sys.path[:] = [p for p in sys.path if p and os.path.isdir(p) and "site-packages" not in p] + [args.libdir]
     sys.dont_write_bytecode = True
@@ -107,8 +109,10 @@ def main():
     _load_package(PACKAGE, submission_dir)
     access = probing.Submission(PACKAGE)
 
-    requests = os.fdopen(args.requests, "rb", buffering=0)
-    results = os.fdopen(args.results, "wb", buffering=0)
+    requests = os.fdopen(os.dup(0), "rb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # student code that reads stdin reads nothing, not the requests
+    results = os.fdopen(results_fd, "wb", buffering=0)
     write = results.write
 
     def send(tree, meta):

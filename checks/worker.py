@@ -218,28 +218,24 @@ class Worker:
             pass
 
     def start(self) -> None:
-        request_read, self._request_write = os.pipe()
-        self._result_read, result_write = os.pipe()
+        """Start a worker. Requests go to its stdin, results come from its stdout; what student
+        code prints goes to a file (the worker points its own fd 1 there at start-up)."""
         self.output = open(self.output_path, "ab")
         self.output.truncate(0)
         popen_args: Dict[str, Any] = {}
         if os.name == "posix":
             popen_args["preexec_fn"] = self._preexec
-            popen_args["pass_fds"] = (request_read, result_write)
         else:  # pragma: no cover - Windows
             popen_args["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-            popen_args["close_fds"] = False
         command = [
             sys.executable, "-I", "-S", "-B", str(CHILD_SCRIPT),
-            "--submission", str(self.submission), "--grader", str(GRADER_DIR),
-            "--libdir", str(self.libdir), "--requests", str(request_read), "--results", str(result_write),
+            "--submission", str(self.submission), "--grader", str(GRADER_DIR), "--libdir", str(self.libdir),
         ]
         self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=self.output, stderr=subprocess.STDOUT,
-            cwd=str(self.workdir), env=self._environment(), **popen_args,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.output,
+            cwd=str(self.workdir), env=self._environment(), bufsize=0, **popen_args,
         )
-        os.close(request_read)
-        os.close(result_write)
+        self._reader = _Reader(self.process.stdout)
         self.started += 1
 
     def stop(self) -> None:
@@ -259,9 +255,9 @@ class Worker:
         except subprocess.TimeoutExpired:
             pass
         end_strays(keep=None)
-        for fd in (self._request_write, self._result_read):
+        for stream in (process.stdin, process.stdout):
             try:
-                os.close(fd)
+                stream.close()
             except OSError:
                 pass
         self.output.close()
@@ -279,8 +275,9 @@ class Worker:
         begin = time.monotonic()
         deadline = begin + timeout
         try:
-            os.write(self._request_write, (json.dumps(message) + "\n").encode())
-            tree, meta = protocol.read_message(lambda n: self._read(n, deadline))
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            self.process.stdin.flush()
+            tree, meta = protocol.read_message(lambda n: self._reader.read(n, deadline))
         except _Timeout:
             outcome = Outcome("failed", reason=f"timed out after {_seconds(timeout)} (the limit for one check)")
             self.stop()
@@ -307,15 +304,6 @@ class Worker:
             )
             self.stop()
         return outcome
-
-    def _read(self, count: int, deadline: float) -> bytes:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise _Timeout()
-        ready, _, _ = select.select([self._result_read], [], [], remaining)
-        if not ready:
-            raise _Timeout()
-        return os.read(self._result_read, min(count, 1 << 20))
 
     def _death_reason(self) -> str:
         process = self.process
@@ -352,6 +340,53 @@ class Worker:
 
 class _Timeout(Exception):
     pass
+
+
+class _Reader:
+    """Reads the worker's result stream with a deadline: ``select`` on POSIX, a thread elsewhere."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.fd = stream.fileno()
+        self.posix = os.name == "posix"
+        if not self.posix:  # pragma: no cover - Windows: pipes cannot be selected
+            import queue
+            import threading
+
+            self.chunks: "queue.Queue[bytes]" = queue.Queue()
+            self.buffer = b""
+            threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:  # pragma: no cover - Windows
+        while True:
+            try:
+                chunk = self.stream.read(1 << 16)
+            except (OSError, ValueError):
+                chunk = b""
+            self.chunks.put(chunk)
+            if not chunk:
+                return
+
+    def read(self, count: int, deadline: float) -> bytes:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Timeout()
+        if self.posix:
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if not ready:
+                raise _Timeout()
+            return os.read(self.fd, min(count, 1 << 20))
+        import queue  # pragma: no cover - Windows
+
+        if not self.buffer:
+            try:
+                self.buffer = self.chunks.get(timeout=remaining)
+            except queue.Empty:
+                raise _Timeout() from None
+            if not self.buffer:
+                return b""
+        chunk, self.buffer = self.buffer[:count], self.buffer[count:]
+        return chunk
 
 
 def _seconds(value: float) -> str:
