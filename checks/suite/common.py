@@ -80,7 +80,7 @@ def backward_probe(module: str, forward: str, backward: str, seed: int, specs,
 def _raise_own_stub(mod, backward, dout_shape):
     """When the forward is a stub, report the backward's own stub if it is one too."""
     try:
-        call(backward, mod, np.zeros(dout_shape), None)
+        call(backward, mod, np.zeros(dout_shape), ())
     except NotImplementedError as error:
         if f"{backward} is not implemented yet" in str(error):
             raise
