@@ -11,8 +11,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 # derandomize: the same examples on every run and machine; no example database.
-FAST = settings(derandomize=True, database=None, deadline=None, max_examples=8)
-QUICK = settings(derandomize=True, database=None, deadline=None, max_examples=4)
+FAST = settings(derandomize=True, database=None, deadline=None, max_examples=15)
+QUICK = settings(derandomize=True, database=None, deadline=None, max_examples=6)
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 batch_sizes = st.integers(min_value=2, max_value=6)
