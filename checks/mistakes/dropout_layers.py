@@ -1,1 +1,119 @@
-"""Known mistakes of dropout_layers.py."""
+"""Known mistakes of dropout_layers.py, each a student's version of one function with one bug.
+
+These functions are never called here: each is appended to a copy of the solutions and
+bound to its target's name (see ``checks/mistakes/__init__.py``). Names such as ``np`` refer
+to the patched module's globals.
+"""
+# flake8: noqa: F821  (names resolve in the module the variant is appended to)
+from . import mistake
+
+
+@mistake("dropout_forward", "the kept units are not divided by p in train mode",
+         "inverted dropout ('upscale_in_train') multiplies by mask / p, so that the expected output equals x")
+def dropout_forward_no_rescale(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    implementation = dropout_param.get("implementation", "upscale_in_train")
+    if mode == "train":
+        rng = np.random.default_rng(dropout_param.get("seed"))
+        mask = (rng.random(x.shape) < p).astype(x.dtype)
+        out = x * mask
+    else:
+        mask = None
+        out = x.copy() if implementation == "upscale_in_train" else x * p
+    return out, (mask, mode, p, implementation)
+
+
+@mistake("dropout_forward", "p is read as the probability of dropping a unit",
+         "p is the probability of KEEPING a unit: keep = rng.random(x.shape) < p, then divide by p")
+def dropout_forward_p_drops(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    implementation = dropout_param.get("implementation", "upscale_in_train")
+    if mode == "train":
+        rng = np.random.default_rng(dropout_param.get("seed"))
+        mask = (rng.random(x.shape) >= p).astype(x.dtype)
+        if implementation == "upscale_in_train":
+            mask /= 1 - p
+        out = x * mask
+    else:
+        mask = None
+        out = x.copy() if implementation == "upscale_in_train" else x * (1 - p)
+    return out, (mask, mode, p, implementation)
+
+
+@mistake("dropout_forward", "test mode scales x by p with inverted dropout",
+         "with 'upscale_in_train' the scaling happens in train mode only: test mode returns x unchanged "
+         "(x * p is the rule of 'downgrade_in_infer')")
+def dropout_forward_test_scaled(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    implementation = dropout_param.get("implementation", "upscale_in_train")
+    if mode == "train":
+        rng = np.random.default_rng(dropout_param.get("seed"))
+        mask = (rng.random(x.shape) < p).astype(x.dtype)
+        if implementation == "upscale_in_train":
+            mask /= p
+        out = x * mask
+    else:
+        mask = None
+        out = x * p
+    return out, (mask, mode, p, implementation)
+
+
+@mistake("dropout_forward", "the seed resets numpy's global random generator",
+         "np.random.seed(seed) changes the random numbers of the whole program: draw the mask from "
+         "your own generator, rng = np.random.default_rng(seed), then rng.random(x.shape) < p")
+def dropout_forward_global_seed(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    implementation = dropout_param.get("implementation", "upscale_in_train")
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) < p).astype(x.dtype)
+        if implementation == "upscale_in_train":
+            mask /= p
+        out = x * mask
+    else:
+        mask = None
+        out = x.copy() if implementation == "upscale_in_train" else x * p
+    return out, (mask, mode, p, implementation)
+
+
+@mistake("dropout_backward", "the gradient ignores the mask (dx = dout)",
+         "dropout multiplies x by the mask, so its gradient multiplies dout by the same mask: "
+         "dx = dout * mask, with the mask from the cache")
+def dropout_backward_ignores_mask(dout, cache):
+    mask, mode, p, implementation = cache
+    if mode == "test" and implementation == "downgrade_in_infer":
+        return dout * p
+    return dout.copy()
+
+
+@mistake("dropout_backward", "the gradient is masked but not divided by p",
+         "the forward divided the kept units by p, so the gradient is divided by p too")
+def dropout_backward_no_rescale(dout, cache):
+    mask, mode, p, implementation = cache
+    if mode == "train":
+        return dout * (mask != 0)
+    if implementation == "upscale_in_train":
+        return dout.copy()
+    return dout * p
+
+
+@mistake("dropout_backward", "the backward pass draws a new mask",
+         "use the mask the forward pass stored in the cache: a new draw drops other units than the forward did")
+def dropout_backward_new_mask(dout, cache):
+    mask, mode, p, implementation = cache
+    if mode == "train":
+        keep = np.random.default_rng().random(dout.shape) < p
+        return dout * keep / (p if implementation == "upscale_in_train" else 1.0)
+    if implementation == "upscale_in_train":
+        return dout.copy()
+    return dout * p
+
+
+@mistake("affine_relu_dropout_backward", "the backward pass skips dropout",
+         "go back through the layers in reverse order, dropout first: "
+         "dh = dropout_backward(dout, dropout_cache), then relu_backward and affine_backward")
+def affine_relu_dropout_backward_skips_dropout(dout, cache):
+    fc_cache, relu_cache, dropout_cache = cache
+    da = relu_backward(dout, relu_cache)
+    return affine_backward(da, fc_cache)

@@ -1,2 +1,475 @@
-"""Checks of dropout (to be written)."""
-CHECKS = []
+"""Checks of dropout_layers.py: dropout and the affine-ReLU-dropout sandwich.
+
+A correct submission may draw its mask in any way (``rng.random(shape) < p``, a binomial
+draw, numpy's global generator when no seed is given...), so masks are never compared with
+the reference's. The checks judge properties instead, on the submission's own outputs:
+
+- train mode: every entry of ``out`` is 0 or ``x / p`` (``x`` for 'downgrade_in_infer'),
+  the fraction kept is within five standard deviations of p, and the mean is preserved.
+  The inputs are positive (1 to 2) so that a zero can only come from the mask, and p is far
+  from 0.5 (0.2 and 0.9) so that p read as the probability of dropping shows at once;
+- test mode: ``x`` (upscale_in_train) or ``x * p`` (downgrade_in_infer), exactly;
+- seeds: the same seed gives the same mask, another seed another mask, no seed a fresh one,
+  and a seeded call leaves numpy's global generator alone;
+- backward passes run on the cache of the submission's own forward and must equal
+  ``dout * out / x`` for that forward's ``out`` (the same mask, the same scale).
+
+Failures are classified (a constant scale, the fraction 1 - p, dx equal to dout...) so that
+a known mistake is recognized whatever mask the submission drew.
+"""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Tuple
+
+import numpy as np
+
+from .. import compare
+from ..compare import Failed
+from ..probing import call, freeze_tree, frozen, rng
+from . import Check
+from .common import _raise_own_stub
+
+MODULE = "dropout_layers"
+SIGMAS = 5.0  # the kept fraction and the mean may be this many standard deviations off
+RATIO_RTOL = 1e-6  # how exactly a kept entry must equal x / p
+
+# Problems are (code, message): the code is what a known mistake is recognized by (it never
+# depends on the mask drawn), the message is what the student reads.
+Problem = Tuple[str, str]
+
+
+def _param(p, mode, implementation=None, seed=None):
+    param = {"p": p, "mode": mode}
+    if implementation is not None:
+        param["implementation"] = implementation
+    if seed is not None:
+        param["seed"] = seed
+    return param
+
+
+def _positive(seed, shape):
+    return rng(seed).uniform(1.0, 2.0, size=shape)
+
+
+def _calls_forward(function, sub, *args):
+    """Call a forward whose backward is graded; report the backward's own stub first."""
+    try:
+        return call(function, getattr(sub, MODULE), *args)
+    except NotImplementedError:
+        backward = function.replace("forward", "backward")
+        _raise_own_stub(getattr(sub, MODULE), backward, (2, 2))
+        raise
+
+
+def _multiple(c: float, p: float) -> str:
+    """A name for ``c * x`` in terms of p: 'x / p', 'x', 'x * p', 'x / (1 - p)', '2.5 * x'."""
+    names = [(1.0 / p, "x / p"), (1.0, "x"), (p, "x * p"), (0.0, "0")]
+    if p < 1:
+        names += [(1.0 / (1.0 - p), "x / (1 - p)"), (1.0 - p, "x * (1 - p)")]
+    for value, name in names:
+        if abs(c - value) <= 1e-6 * max(abs(value), 1e-12):
+            return name
+    return f"{c:.6g} * x"
+
+
+def _mask_problems(out: np.ndarray, x: np.ndarray, p: float, scale: float, label: str,
+                   what: str) -> List[Problem]:
+    """Problems of a train-mode output ``out`` of positive ``x``: each entry 0 or scale * x."""
+    want = _multiple(scale, p)
+    ratio = out / x
+    kept = ratio != 0
+    problems: List[Problem] = []
+    if not np.any(kept):
+        return [(f"{label}: all zero", f"{what} ({label}) is zero everywhere: no unit was kept")]
+    values = ratio[kept]
+    c = float(np.median(values))
+    if not np.all(np.abs(values - c) <= RATIO_RTOL * abs(c)):
+        low, high = float(values.min()), float(values.max())
+        problems.append((f"{label}: mixed",
+                         f"{what} ({label}): the entries that are not 0 should all be {want}, but "
+                         f"out / x ranges from {low:.6g} to {high:.6g}"))
+    elif abs(c - scale) > RATIO_RTOL * scale:
+        got = _multiple(c, p)
+        hint = ""
+        if got == "x" and want == "x / p":
+            hint = ": inverted dropout divides the kept units by p, so that the expected output equals x"
+        problems.append((f"{label}: kept as {got}",
+                         f"{what} ({label}): the kept entries are {got}, they should be {want}{hint}"))
+    n = kept.size
+    fraction = float(np.mean(kept))
+    sigma = np.sqrt(p * (1 - p) / n)
+    if abs(fraction - p) > SIGMAS * sigma + 1e-12:
+        if p < 1 and abs(fraction - (1 - p)) <= SIGMAS * sigma:
+            kind, hint = "1 - p", " (that is 1 - p: p is the probability of KEEPING a unit, not of dropping it)"
+        elif fraction == 1:
+            kind, hint = "all", " (no unit was dropped)"
+        else:
+            kind, hint = "other", ""
+        problems.append((f"{label}: kept fraction {kind}",
+                         f"{what} ({label}): {fraction:.2%} of the {n} entries are kept, expected "
+                         f"{p:.0%} within {SIGMAS * sigma:.2%}{hint}"))
+    if not problems:
+        mean, expected = float(np.mean(out)), float(scale * p * np.mean(x))
+        tolerance = SIGMAS * scale * np.sqrt(p * (1 - p) * np.sum(x ** 2)) / n
+        if abs(mean - expected) > tolerance:
+            problems.append((f"{label}: mean",
+                             f"{what} ({label}): the mean of out is {mean:.6g}, expected {expected:.6g} "
+                             f"within {tolerance:.2g}: the kept units should be chosen independently of x"))
+    return problems
+
+
+def _fail(problems: List[Problem]) -> None:
+    if problems:
+        first = problems[0][1]
+        more = [message for _, message in problems[1:4]]
+        raise Failed("\n".join([first] + more))
+
+
+def _codes(diagnose, tree, want) -> Optional[List[str]]:
+    """The problem codes of a probe's output, or None when it cannot even be diagnosed."""
+    try:
+        return [code for code, _ in diagnose(tree, want)]
+    except Exception:  # Failed included: output that cannot be judged matches nothing
+        return None
+
+
+def _matches(diagnose):
+    """A submission behaves like a known mistake when both show exactly the same problems.
+
+    Where a diagnosis compares with the reference (outputs that no mask changes), the
+    mistake's own output stands in for it, so only what differs from the mistake counts.
+    """
+
+    def matches(got, signature) -> bool:
+        codes = _codes(diagnose, got, signature)
+        return bool(codes) and codes == _codes(diagnose, signature, signature)
+
+    return matches
+
+
+def _judge(diagnose):
+    def judge(got, want):
+        _fail(diagnose(got, want))
+
+    return judge
+
+
+def _forward_out(ret: Any, function: str, what: str, shape) -> np.ndarray:
+    out, _ = compare.sequence(ret, 2, function)
+    return compare.array(out, what, shape)
+
+
+# --- dropout_forward: train mode ---------------------------------------------------------
+
+TRAIN_SHAPE = (100, 120)
+TRAIN_X_SEED = 41
+TRAIN_CASES = (  # label, p, implementation (None: the default), seed
+    ("p=0.2", 0.2, None, 101),
+    ("p=0.9", 0.9, None, 102),
+    ("p=0.2, downgrade_in_infer", 0.2, "downgrade_in_infer", 103),
+)
+
+
+def _train_probe(sub):
+    x = frozen("x", _positive(TRAIN_X_SEED, TRAIN_SHAPE))
+    return {label: call("dropout_forward", sub.dropout_layers, x, _param(p, "train", impl, seed))
+            for label, p, impl, seed in TRAIN_CASES}
+
+
+def _train_diagnose(got, want) -> List[Problem]:
+    x = _positive(TRAIN_X_SEED, TRAIN_SHAPE)
+    problems: List[Problem] = []
+    for label, p, impl, _ in TRAIN_CASES:
+        out = _forward_out(got[label], "dropout_forward", f"dropout_forward's out in train mode ({label})", x.shape)
+        scale = 1.0 if impl == "downgrade_in_infer" else 1.0 / p
+        problems += _mask_problems(out, x, p, scale, label, "dropout_forward in train mode")
+    return problems
+
+
+# --- dropout_forward: test mode ----------------------------------------------------------
+
+TEST_CASES = (  # label, p, implementation
+    ("implementation not given", 0.3, None),
+    ("upscale_in_train", 0.3, "upscale_in_train"),
+    ("downgrade_in_infer", 0.3, "downgrade_in_infer"),
+)
+
+
+def _test_probe(sub):
+    x = frozen("x", rng(42).randn(6, 7))
+    return {label: call("dropout_forward", sub.dropout_layers, x, _param(p, "test", impl, seed=5))
+            for label, p, impl in TEST_CASES}
+
+
+def _test_judge(got, want):
+    for label, p, impl in TEST_CASES:
+        what = f"dropout_forward's out in test mode ({label}, p={p})"
+        expected = _forward_out(want[label], "dropout_forward", what, None)
+        out = _forward_out(got[label], "dropout_forward", what, expected.shape)
+        try:
+            compare.close(out, expected, what)
+        except Failed as failure:
+            rule = "x * p" if impl == "downgrade_in_infer" else "x itself (inverted dropout scales in train mode only)"
+            raise Failed(f"{failure}\nIn test mode the output should be {rule}.") from None
+
+
+# --- dropout_forward: seed ---------------------------------------------------------------
+
+SEED_SHAPE = (50, 60)
+GLOBAL_SEED = 1234
+GLOBAL_DRAWS = 4
+
+
+def _seed_probe(sub):
+    module = sub.dropout_layers
+    x = frozen("x", _positive(43, SEED_SHAPE))
+    tree = {
+        "seed 7": call("dropout_forward", module, x, _param(0.5, "train", seed=7)),
+        "seed 7 again": call("dropout_forward", module, x, _param(0.5, "train", seed=7)),
+        "seed 8": call("dropout_forward", module, x, _param(0.5, "train", seed=8)),
+        "no seed": call("dropout_forward", module, x, _param(0.5, "train")),
+        "no seed again": call("dropout_forward", module, x, _param(0.5, "train")),
+    }
+    np.random.seed(GLOBAL_SEED)
+    tree["seed 3"] = call("dropout_forward", module, x, _param(0.5, "train", seed=3))
+    tree["global draws"] = np.random.random(GLOBAL_DRAWS)
+    return tree
+
+
+def _seed_diagnose(got, want) -> List[Problem]:
+    outs = {key: _forward_out(got[key], "dropout_forward", f"dropout_forward's out in train mode ({key})", SEED_SHAPE)
+            for key in ("seed 7", "seed 7 again", "seed 8", "no seed", "no seed again", "seed 3")}
+    kept = {key: out != 0 for key, out in outs.items()}
+    problems: List[Problem] = []
+    if not np.array_equal(outs["seed 7"], outs["seed 7 again"]):
+        problems.append(("same seed, different outputs",
+                         "dropout_forward gave different outputs for the same seed (7): with a seed, draw the "
+                         "mask from a generator made from it, np.random.default_rng(seed), so that a gradient "
+                         "check sees the same mask every time"))
+    if np.array_equal(kept["seed 7"], kept["seed 8"]):
+        problems.append(("seeds ignored",
+                         "dropout_forward kept the same units with seed 7 and seed 8: the mask must depend on "
+                         "the seed"))
+    if np.array_equal(kept["no seed"], kept["no seed again"]):
+        problems.append(("no seed, same mask",
+                         "two calls without a seed kept the same units: without a seed every call must draw a "
+                         "new mask (np.random.default_rng() with no argument does)"))
+    draws = compare.array(got["global draws"], "numpy's global random draws", (GLOBAL_DRAWS,))
+    expected = np.random.RandomState(GLOBAL_SEED).random_sample(GLOBAL_DRAWS)
+    if not np.array_equal(draws, expected):
+        problems.append(("global generator changed",
+                         "a call of dropout_forward with a seed changed numpy's global random generator "
+                         "(after np.random.seed(1234), np.random.random(4) no longer gave its usual numbers): "
+                         "never call np.random.seed in a layer, it resets the generator of the whole program; "
+                         "draw the mask from your own np.random.default_rng(seed)"))
+    return problems
+
+
+# --- dropout_backward ----------------------------------------------------------------------
+
+BACKWARD_SHAPE = (40, 50)
+BACKWARD_CASES = (  # label, dropout_param
+    ("train, p=0.3", _param(0.3, "train", seed=21)),
+    ("train, p=0.3, downgrade_in_infer", _param(0.3, "train", "downgrade_in_infer", seed=22)),
+    ("train, p=1", _param(1.0, "train", seed=23)),
+    ("test, p=0.3", _param(0.3, "test")),
+    ("test, p=0.3, downgrade_in_infer", _param(0.3, "test", "downgrade_in_infer")),
+)
+
+
+def _backward_inputs():
+    return _positive(44, BACKWARD_SHAPE), rng(45).randn(*BACKWARD_SHAPE)
+
+
+def _backward_probe(sub):
+    module = sub.dropout_layers
+    x_values, dout_values = _backward_inputs()
+    x, dout = frozen("x", x_values), frozen("dout", dout_values)
+    tree = {}
+    for label, param in BACKWARD_CASES:
+        fwd = _calls_forward("dropout_forward", sub, x, dict(param))
+        if type(fwd) not in (tuple, list) or len(fwd) != 2:
+            tree[label] = {"forward": fwd}
+            continue
+        cache = freeze_tree("cache", fwd[1])
+        tree[label] = {"out": fwd[0], "dx": call("dropout_backward", module, dout, cache)}
+    return tree
+
+
+def _own_out(case: Any, label: str, function: str, backward: str, shape) -> np.ndarray:
+    """The output of the submission's own forward, or a failure saying the backward cannot be judged."""
+    if "out" not in case:
+        raise Failed(f"{backward} could not be checked ({label}): {function} should return a tuple "
+                     f"(out, cache), but it returned {compare.describe(case.get('forward'))}")
+    try:
+        return compare.array(case["out"], f"{function}'s out ({label})", shape)
+    except Failed as failure:
+        raise Failed(f"{backward} could not be checked: {failure}") from None
+
+
+def _gradient_problem(got: np.ndarray, expected: np.ndarray, what: str, label: str,
+                      alternatives) -> Optional[Problem]:
+    """None when ``got`` matches ``expected``; else a problem named after the first alternative it equals."""
+    try:
+        compare.close(got, expected, what)
+        return None
+    except Failed as failure:
+        text = str(failure)
+    for name, value, hint in alternatives:
+        if value is not None and np.allclose(got, value, rtol=compare.RTOL, atol=compare.ATOL * max(np.max(np.abs(value)), 1e-3)):
+            return f"{label}: {name}", f"{text}\n{hint}"
+    return f"{label}: other", text
+
+
+def _backward_diagnose(got, want) -> List[Problem]:
+    x, dout = _backward_inputs()
+    problems: List[Problem] = []
+    for label, param in BACKWARD_CASES:
+        case = got[label]
+        out = _own_out(case, label, "dropout_forward", "dropout_backward", x.shape)
+        what = f"dropout_backward's dx ({label}, on your forward's cache)"
+        dx = compare.array(case["dx"], what, x.shape)
+        factor = out / x  # what your forward multiplied x by: 0 or the kept scale
+        kept = factor != 0
+        problem = _gradient_problem(dx, dout * factor, what, label, [
+            ("dx = dout", dout, "dx equals dout: the gradient goes through the same mask (and scale) as the "
+                                "forward, dx = dout * mask"),
+            ("mask without scale", dout * kept, "dx = dout * keep: the forward scaled the kept units by 1 / p, "
+                                                "so the gradient is scaled too"),
+        ])
+        if problem is not None:
+            code, message = problem
+            if code.endswith(": other") and not np.array_equal(dx != 0, kept):
+                code, message = f"{label}: another mask", (
+                    message + "\ndx is zero at other entries than your forward's out: use the mask stored "
+                    "in the cache, never draw a new one in the backward pass")
+            problems.append((code, message))
+    return problems
+
+
+# --- affine_relu_dropout_forward / backward -----------------------------------------------
+
+SANDWICH_N, SANDWICH_DIMS, SANDWICH_M = 50, (4, 5), 40
+SANDWICH_D = int(np.prod(SANDWICH_DIMS))
+SANDWICH_KEEP = 0.4
+SANDWICH_CASES = (  # label, dropout_param
+    ("p=1", _param(1.0, "train")),
+    (f"p={SANDWICH_KEEP}", _param(SANDWICH_KEEP, "train", seed=31)),
+)
+
+
+def _sandwich_inputs():
+    generator = rng(46)
+    x = generator.randn(SANDWICH_N, *SANDWICH_DIMS)
+    w = generator.randn(SANDWICH_D, SANDWICH_M) * 0.3
+    b = generator.uniform(0.1, 1.0, size=SANDWICH_M) * generator.choice([-1.0, 1.0], size=SANDWICH_M)
+    dout = rng(47).randn(SANDWICH_N, SANDWICH_M)
+    return x, w, b, dout
+
+
+def _hidden(x, w, b):
+    """The ReLU's output, which dropout receives."""
+    return np.maximum(0.0, x.reshape(x.shape[0], -1) @ w + b)
+
+
+def _sandwich_forward_probe(sub):
+    x, w, b, _ = (frozen(name, value) for name, value in zip(("x", "w", "b", "dout"), _sandwich_inputs()))
+    return {label: call("affine_relu_dropout_forward", sub.dropout_layers, x, w, b, dict(param))
+            for label, param in SANDWICH_CASES}
+
+
+def _sandwich_forward_diagnose(got, want) -> List[Problem]:
+    x, w, b, _ = _sandwich_inputs()
+    h = _hidden(x, w, b)
+    function = "affine_relu_dropout_forward"
+    problems: List[Problem] = []
+    exact = _forward_out(got["p=1"], function, f"{function}'s out (p=1)", h.shape)
+    try:
+        compare.close(exact, want["p=1"][0], f"{function}'s out with p=1 (no unit dropped)")
+    except Failed as failure:
+        return [("p=1", str(failure))]
+    label = f"p={SANDWICH_KEEP}"
+    out = _forward_out(got[label], function, f"{function}'s out ({label})", h.shape)
+    positive = h > 0
+    if np.any(out[~positive] != 0):
+        problems.append((f"{label}: nonzero where the ReLU is zero",
+                         f"{function} ({label}): out is not zero where the ReLU's output is zero"))
+    problems += _mask_problems(out[positive], h[positive], SANDWICH_KEEP, 1 / SANDWICH_KEEP, label,
+                               f"{function} in train mode (on the ReLU's positive outputs, called x here)")
+    return problems
+
+
+def _sandwich_backward_probe(sub):
+    x, w, b, dout = (frozen(name, value) for name, value in zip(("x", "w", "b", "dout"), _sandwich_inputs()))
+    tree = {}
+    for label, param in SANDWICH_CASES:
+        fwd = _calls_forward("affine_relu_dropout_forward", sub, x, w, b, dict(param))
+        if type(fwd) not in (tuple, list) or len(fwd) != 2:
+            tree[label] = {"forward": fwd}
+            continue
+        cache = freeze_tree("cache", fwd[1])
+        tree[label] = {"out": fwd[0], "ret": call("affine_relu_dropout_backward", sub.dropout_layers, dout, cache)}
+    return tree
+
+
+def _through_affine(da, x, w):
+    return (da @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ da, da.sum(axis=0)
+
+
+def _sandwich_backward_diagnose(got, want) -> List[Problem]:
+    x, w, b, dout = _sandwich_inputs()
+    h = _hidden(x, w, b)
+    positive = h > 0
+    function, backward = "affine_relu_dropout_forward", "affine_relu_dropout_backward"
+    problems: List[Problem] = []
+    for label, _ in SANDWICH_CASES:
+        case = got[label]
+        out = _own_out(case, label, function, backward, h.shape)
+        grads = compare.sequence(case["ret"], 3, backward)
+        factor = np.where(positive, out / np.where(positive, h, 1.0), 0.0)  # dropout's own multiplier
+        if label == "p=1":  # nothing is dropped: the reference's gradients
+            expected = [compare.array(value, f"the expected gradients ({label})")
+                        for value in compare.sequence(want[label]["ret"], 3, backward)]
+        else:
+            expected = _through_affine(dout * factor, x, w)
+        skipped = _through_affine(dout * positive, x, w)
+        unscaled = _through_affine(dout * (factor != 0), x, w)
+        for index, name in enumerate(("dx", "dw", "db")):
+            what = f"{backward}'s {name} ({label}, on your forward's cache)"
+            value = compare.array(grads[index], what, expected[index].shape)
+            problem = _gradient_problem(value, expected[index], what, label, [
+                ("dropout skipped", skipped[index],
+                 "It is the gradient of affine-ReLU alone: go back through dropout first, "
+                 "dh = dropout_backward(dout, dropout_cache)"),
+                ("mask without scale", unscaled[index],
+                 "The gradient goes through the mask but not its 1 / p scale"),
+            ])
+            if problem is not None:
+                problems.append((f"{problem[0]} ({name})", problem[1]))
+                break
+    return problems
+
+
+CHECKS = [
+    Check("dropout_forward: train mode", "dropout_forward", MODULE, 4,
+          _train_probe, _judge(_train_diagnose), matches=_matches(_train_diagnose),
+          what="x of shape (100, 120) in [1, 2], p = 0.2 and 0.9 (upscale_in_train) and 0.2 "
+               "(downgrade_in_infer): each entry 0 or x / p (or x), the fraction kept, the mean"),
+    Check("dropout_forward: test mode", "dropout_forward", MODULE, 2, _test_probe, _test_judge,
+          what="out in test mode with p = 0.3: x for upscale_in_train (the default), x * p for downgrade_in_infer"),
+    Check("dropout_forward: seed", "dropout_forward", MODULE, 2,
+          _seed_probe, _judge(_seed_diagnose), matches=_matches(_seed_diagnose),
+          what="same seed, same output; another seed or no seed, another mask; numpy's global generator "
+               "untouched by a seeded call"),
+    Check("dropout_backward", "dropout_backward", MODULE, 3,
+          _backward_probe, _judge(_backward_diagnose), matches=_matches(_backward_diagnose),
+          what="dx = dout * out / x for the out of your own forward (train with p = 0.3 and 1, test), "
+               "with dout and the cache read-only"),
+    Check("affine_relu_dropout_forward", "affine_relu_dropout_forward", MODULE, 1,
+          _sandwich_forward_probe, _judge(_sandwich_forward_diagnose), matches=_matches(_sandwich_forward_diagnose),
+          what="out with p = 1 (compared with the reference) and with p = 0.4 and a seed (0 or relu / p, "
+               "about 40% kept)"),
+    Check("affine_relu_dropout_backward", "affine_relu_dropout_backward", MODULE, 2,
+          _sandwich_backward_probe, _judge(_sandwich_backward_diagnose), matches=_matches(_sandwich_backward_diagnose),
+          what="dx, dw, db with p = 1 and with p = 0.4 and a seed, through the mask of your own forward"),
+]
