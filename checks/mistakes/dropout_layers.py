@@ -8,7 +8,7 @@ to the patched module's globals.
 from . import mistake
 
 
-@mistake("dropout_forward", "the kept units are not divided by p in train mode",
+@mistake("dropout_forward", "no 1/p rescale in train mode: the kept units are not divided by p",
          "inverted dropout ('upscale_in_train') multiplies by mask / p, so that the expected output equals x")
 def dropout_forward_no_rescale(x, dropout_param):
     p, mode = dropout_param["p"], dropout_param["mode"]
@@ -23,7 +23,7 @@ def dropout_forward_no_rescale(x, dropout_param):
     return out, (mask, mode, p, implementation)
 
 
-@mistake("dropout_forward", "p is read as the probability of dropping a unit",
+@mistake("dropout_forward", "p is read as the drop probability",
          "p is the probability of KEEPING a unit: keep = rng.random(x.shape) < p, then divide by p")
 def dropout_forward_p_drops(x, dropout_param):
     p, mode = dropout_param["p"], dropout_param["mode"]
@@ -108,6 +108,15 @@ def dropout_backward_new_mask(dout, cache):
     if implementation == "upscale_in_train":
         return dout.copy()
     return dout * p
+
+
+@mistake("affine_relu_dropout_forward", "the dropout layer is left out",
+         "after the ReLU, apply dropout: out, dropout_cache = dropout_forward(h, dropout_param)")
+def affine_relu_dropout_forward_no_dropout(x, w, b, dropout_param):
+    a, fc_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    _, dropout_cache = dropout_forward(out, {"p": 1.0, "mode": "train"})
+    return out, (fc_cache, relu_cache, dropout_cache)
 
 
 @mistake("affine_relu_dropout_backward", "the backward pass skips dropout",

@@ -35,7 +35,7 @@ def sgd_momentum_flipped_velocity(w, dw, config=None):
     return next_w, config
 
 
-@mistake("sgd_momentum", "the new velocity is not kept for the next step",
+@mistake("sgd_momentum", "the velocity is not kept, so momentum never builds up",
          "assign the new velocity to v (the given code stores v in config['velocity']): "
          "otherwise every step starts again from a zero velocity and momentum never builds up")
 def sgd_momentum_velocity_not_kept(w, dw, config=None):
@@ -77,7 +77,7 @@ def rmsprop_no_one_minus_decay(w, dw, config=None):
     return next_w, config
 
 
-@mistake("adam", "t is incremented after the step",
+@mistake("adam", "Adam's t incremented after the step",
          "increment t first (t = t + 1), so that the first step has t = 1: with t = 0 the bias "
          "correction divides by 1 - beta1 ** 0 = 0")
 def adam_t_after_step(w, dw, config=None):
