@@ -184,6 +184,7 @@ class Grader:
         notes = [n for n in [platform_note()] if n]
         results: List[CheckResult] = []
         imported: Dict[str, Optional[str]] = {}  # module -> None (ok) or the reason it failed
+        self._load_expected()
         with WorkerSession(package, self.limits) as worker:
             for check in self.checks:
                 started = time.monotonic()
@@ -197,6 +198,24 @@ class Grader:
                 result.mistake = mistake
                 results.append(result)
         return GradeReport(str(path), results, time.monotonic() - begin, notes)
+
+    def _load_expected(self) -> None:
+        """Load every expected value and mistake signature before any student code runs.
+
+        Student code runs as the grader's user and can rewrite solutions/ or checks/fixtures/ on
+        disk: what this grade compares with must already be in memory by then (and solutions/ must
+        never be imported after student code ran). A value that fails to load here is loaded again
+        (and its error reported) when its check is judged.
+        """
+        for check in self.checks:
+            try:
+                self.reference.expected(check)
+            except Exception:
+                pass
+        try:
+            self.mistakes.for_check("")
+        except Exception:
+            pass
 
     def _import(self, worker, package: Path, module: str, imported: Dict[str, Optional[str]]) -> Optional[str]:
         if module in imported:
