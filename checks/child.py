@@ -21,6 +21,7 @@ import traceback
 import types
 
 BLOCKED = ("solutions", "assignment", "checks")
+GRADER = "_kit_grader"  # the grader's modules, loaded under this name before student code runs
 PACKAGE = "submission"
 
 
@@ -28,7 +29,9 @@ class _Blocker(importlib.abc.MetaPathFinder):
     """Refuses the kit's own packages, so a submission cannot copy or patch them."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname.split(".")[0] in BLOCKED:
+        # The grader's modules this worker needs are loaded already (found in sys.modules, so
+        # never asked here); any other one (reference.py, the stored answers) is refused.
+        if fullname.split(".")[0] in BLOCKED + (GRADER,):
             raise ImportError(
                 f"'{fullname}' cannot be imported while grading: a submission must stand on its own"
             )
@@ -94,10 +97,10 @@ def main():
     import numpy as np
 
     # The grader's own modules, under a private name (the probes and the protocol).
-    grader = _load_package("_kit_grader", args.grader)
-    protocol = importlib.import_module("_kit_grader.protocol")
-    probing = importlib.import_module("_kit_grader.probing")
-    suite = importlib.import_module("_kit_grader.suite")
+    grader = _load_package(GRADER, args.grader)
+    protocol = importlib.import_module(f"{GRADER}.protocol")
+    probing = importlib.import_module(f"{GRADER}.probing")
+    suite = importlib.import_module(f"{GRADER}.suite")
     probes = suite.all_probes()
     del grader
 
