@@ -37,8 +37,6 @@ central difference: rounding of the forward pass, which grows like ``eps / h``, 
 truncation, which grows like ``h**2``, with ``h`` scaled to each input's size.
 """
 
-from __future__ import annotations
-
 import inspect
 import math
 from dataclasses import dataclass, field
@@ -405,18 +403,24 @@ class _Failure(Exception):
 #     (psi(h) - psi(-h)) / 2h = psi'(0) + h**2 psi'''(xi) / 6 + rounding / h
 # has two errors:
 #
-# * truncation, h**2 psi''' / 6. For a function that varies on the scale of its
-#   input, psi''' ~ psi' / rms(x)**2, so this is ~ h_rel**2 / 6 ~ 2e-11 of the
-#   gradient's own size: far below rtol = 1e-6.
-# * rounding. phi is computed with an absolute error of a few eps times
-#   S = sum |out * dout| (each output carries a relative error ~ eps, and the sum
-#   cannot cancel the errors better than their absolute sum), so the difference
-#   quotient carries ~ eps * S / h. This is the "floor" below, with a factor
-#   _FLOOR_FACTOR of slack. The other rounding error, in forming x +- h v (~ eps |x|,
-#   i.e. eps / h_rel ~ 2e-11 of the step), is removed: the analytic side uses the
-#   step actually taken, v_eff = ((x + h v) - (x - h v)) / 2h. That subtraction is
-#   exact when x + h v and x - h v are within a factor 2 of each other (Sterbenz),
-#   and otherwise (x within a few steps of 0) off by ~ eps of the step only.
+# * truncation, h**2 psi''' / 6. For a function that varies on the scale s = rms(x)
+#   of its input, psi''' ~ psi' / s**2, so this is ~ h_rel**2 / 6 ~ 2e-11 of the
+#   gradient's own size, far below rtol = 1e-6. But psi' can be small by
+#   cancellation while the curvature is not (a gradient that is nearly zero), so
+#   the bound must not rest on psi' alone: with S = sum |out * dout| the scale of
+#   the output, psi''' ~ S / s**3 and the truncation is ~ h_rel**2 * S / s.
+# * rounding. phi is computed with an absolute error of a few eps times S (each
+#   output carries a relative error ~ eps, and the sum cannot cancel the errors
+#   better than their absolute sum), so the difference quotient carries
+#   ~ eps * S / h = (eps / h_rel) * S / s.
+#
+# The "floor" below is _FLOOR_FACTOR * (eps / h_rel + h_rel**2) * S / s: both
+# errors at the output's scale, with slack. The other rounding error, in forming
+# x +- h v (~ eps |x|, i.e. eps / h_rel ~ 2e-11 of the step), is removed: the
+# analytic side uses the step actually taken, v_eff = ((x + h v) - (x - h v)) / 2h.
+# That subtraction is exact when x + h v and x - h v are within a factor 2 of each
+# other (Sterbenz), and otherwise (x within a few steps of 0) off by ~ eps of the
+# step only.
 #
 # h_rel = 1e-5 sits near the optimum eps**(1/3) ~ 6e-6 of the two errors.
 #
@@ -443,6 +447,7 @@ class _Failure(Exception):
 # and the planted entry stands out more and more.
 
 _FLOOR_FACTOR = 4.0
+_SEED_SALT = 0x67726164     # "grad"
 _RATIO_AGREEMENT = 1e-3
 
 
@@ -461,15 +466,17 @@ class _InputState:
         if not (scale > 0 and math.isfinite(scale)):
             scale = 1.0
         self.h = h_rel * scale
+        self.scale = scale
         self.ms_g = float(np.mean(self.flat_g ** 2)) if self.n else 0.0
         self.rtol = rtol
         self.atol = atol
-        self.floor = _FLOOR_FACTOR * _EPS * floor_sum / self.h
+        self.floor = _FLOOR_FACTOR * (_EPS / h_rel + h_rel ** 2) * floor_sum / scale
         self.plus, self.minus, self.v = [], [], []
         for _ in range(max(1, n_dirs)):
-            signs = rng.randint(0, 2, size=self.n) * 2.0 - 1.0
-            magnitudes = 1.0 + rng.random_sample(self.n)
-            v = (signs * magnitudes).reshape(x.shape)
+            # One uniform draw t in [-1, 1) gives v = t + sign(t): a random sign and
+            # a magnitude uniform in [1, 2).
+            t = 2.0 * rng.random_sample(self.n) - 1.0
+            v = np.where(t >= 0, t + 1.0, t - 1.0).reshape(x.shape)
             plus = x + self.h * v
             minus = x - self.h * v
             v_eff = (plus - minus) / (2.0 * self.h)
@@ -484,14 +491,14 @@ class _InputState:
         g = self.flat_g[idx]
         size = g.size
         return (size * self.atol ** 2
-                + self.rtol ** 2 * (float(np.dot(g, g)) + size * self.ms_g))
+                + self.rtol ** 2 * (_dot(g, g) + size * self.ms_g))
 
     def tolerance(self, k, idx):
         vmax = float(np.max(np.abs(self.v[k][idx])))
         return self.floor + vmax * math.sqrt(self.sigma2(idx))
 
     def analytic(self, k, idx):
-        return float(np.dot(self.flat_g[idx], self.v[k][idx]))
+        return _dot(self.flat_g[idx], self.v[k][idx])
 
     def unravel(self, flat_index):
         return tuple(int(i) for i in np.unravel_index(int(flat_index), self.x.shape))
@@ -561,7 +568,8 @@ def check_gradient(forward: Callable, backward: Union[Callable, Any], inputs, *,
         shape.
     seed : int
         Seeds ``dout``, the random directions and the sampled entries (numpy's
-        legacy ``RandomState``, whose streams are frozen across numpy versions).
+        legacy ``RandomState``, whose streams are frozen across numpy versions,
+        salted so that they differ from ``RandomState(seed)``'s).
     rtol, atol : float
         Each gradient entry may be off by about ``atol + rtol * max(|g_i|, rms(g))``
         on top of the estimated rounding error of the finite differences (see the
@@ -651,7 +659,10 @@ class _Checker:
         self.budget = int(max_coordinate_checks)
         self.full_check_size = int(full_check_size)
         self.max_reported = max(1, int(max_reported))
-        self.rng = np.random.RandomState(seed)
+        # Salted, so that the checker's draws never coincide with inputs the caller
+        # drew from RandomState(seed): a dout equal to (a multiple of) x can make a
+        # gradient vanish and the check toothless. RandomState: frozen streams.
+        self.rng = np.random.RandomState([int(seed) % 2**32, _SEED_SALT])
         self.notes = []
         self.forward_evals = 0
         self.backward_evals = 0
@@ -778,7 +789,7 @@ class _Checker:
 
     def _phi(self, pos, array):
         out, _ = self._run_forward((pos, array))
-        return float(np.dot(out.reshape(-1), self.flat_dout))
+        return _dot(out.reshape(-1), self.flat_dout)
 
     def _run_backward(self, dout, cache):
         self.backward_evals += 1
@@ -1323,6 +1334,16 @@ def _simple_fraction(r):
         if abs(k) >= 2 and abs(value - k) <= 1e-3 * abs(value):
             return fmt % k if k > 0 else "-" + fmt % (-k)
     return ""
+
+
+def _dot(a, b):
+    """sum(a * b) with numpy's pairwise summation.
+
+    Not np.dot: a BLAS level-1 call may wake a pool of threads for every product,
+    which costs more than the product itself when calls are interleaved with other
+    work (and much more on a busy machine); the pairwise sum is also more accurate.
+    """
+    return float(np.sum(a * b))
 
 
 def _same(a, b):
