@@ -71,7 +71,7 @@ _LIVE_SIGNATURES: Dict[str, List[Dict[str, Any]]] = {}  # computed once per proc
 
 
 class Mistakes:
-    """Known-mistake signatures by check name: live from the library when present, else stored."""
+    """Known-mistake signatures by check name: stored in checks/fixtures (computed live only when absent)."""
 
     def __init__(self, source: str):
         self.source = source
@@ -83,17 +83,18 @@ class Mistakes:
         return self._signatures.get(name, [])
 
     def _load(self) -> Dict[str, List[Dict[str, Any]]]:
+        """The stored signatures (a test keeps them fresh); computed live only when none are stored,
+        since building every variant costs seconds."""
+        if MISTAKES_FILE.exists():
+            return protocol.decode(MISTAKES_FILE.read_bytes())[0]
         if self.source == "live":
             try:
                 from . import mistakes
             except ImportError:
-                mistakes = None
-            if mistakes is not None:
-                if not _LIVE_SIGNATURES:
-                    _LIVE_SIGNATURES.update(mistakes.compute_signatures())
-                return _LIVE_SIGNATURES
-        if MISTAKES_FILE.exists():
-            return protocol.decode(MISTAKES_FILE.read_bytes())[0]
+                return {}
+            if not _LIVE_SIGNATURES:
+                _LIVE_SIGNATURES.update(mistakes.compute_signatures())
+            return _LIVE_SIGNATURES
         return {}
 
 
