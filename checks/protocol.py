@@ -111,7 +111,8 @@ class _Encoder:
         dtype = value.dtype
         if dtype.kind not in _ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
             return {"t": "object", "type": f"numpy.ndarray of dtype {dtype}"}
-        plain = np.ascontiguousarray(np.asarray(value).view(np.ndarray))
+        base = np.asarray(value).view(np.ndarray)
+        plain = np.ascontiguousarray(base).reshape(base.shape)  # ascontiguousarray makes 0-d arrays 1-d
         self.total += plain.nbytes
         if self.total > MAX_ARRAY_BYTES:
             return {"t": "object", "type": "an array too large to send"}
