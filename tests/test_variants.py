@@ -28,7 +28,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Sequence, Union
 
 import pytest
 
@@ -37,12 +37,14 @@ from checks.grader import Grader
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
-VARIANTS = sorted((Path(__file__).resolve().parent / "variants").glob("*.py"))
+VARIANTS_DIR = Path(__file__).resolve().parent / "variants"
+VARIANTS = sorted(VARIANTS_DIR.glob("*.py"))
 HEADER = re.compile(r"^# >>> (?P<kind>block|append): (?P<module>\w+)(?: (?P<function>[\w.]+))?\s*$")
 
 
 @dataclass
 class Section:
+    variant: str  # the variant file's stem
     kind: str  # "block" or "append"
     module: str  # "layers"
     function: Optional[str]  # for blocks: "relu_forward", "FullyConnectedNet.loss"
@@ -57,7 +59,7 @@ def sections(path: Path) -> List[Section]:
         if match:
             if (match["kind"] == "block") != (match["function"] is not None):
                 raise ValueError(f"{path.name}:{number}: 'block' names MODULE FUNCTION, 'append' only MODULE")
-            found.append(Section(match["kind"], match["module"], match["function"], number, ""))
+            found.append(Section(path.stem, match["kind"], match["module"], match["function"], number, ""))
         elif line.startswith("# >>>"):
             raise ValueError(f"{path.name}:{number}: malformed section header {line!r}")
         elif found:
@@ -75,7 +77,7 @@ def _fill_blocks(source: str, module: str, blocks: List[Section]) -> str:
         candidates = [b for b in available if b.function == section.function]
         index = used.get(section.function, 0)
         assert index < len(candidates), (
-            f"variant section at line {section.line}: {module}.py has {len(candidates)} solution "
+            f"{section.variant}:{section.line}: {module}.py has {len(candidates)} solution "
             f"block(s) in {section.function}")
         used[section.function] = index + 1
         replacements.append((candidates[index], section))
@@ -91,18 +93,33 @@ def _fill_blocks(source: str, module: str, blocks: List[Section]) -> str:
     return "".join(lines)
 
 
-def build(variant: Path, out_dir: Path) -> Path:
-    """A submission folder: solutions/ with the variant's sections applied."""
+def _replaced(section: Section) -> List[str]:
+    """The reference functions a section replaces (for a method, its class)."""
+    if section.kind == "block":
+        return [section.function.split(".")[0]]
+    return _defined_names(section.text)
+
+
+def build(variants: Union[Path, Sequence[Path]], out_dir: Path) -> Path:
+    """A submission folder: solutions/ with the sections of one variant, or of several
+    variants that replace different functions, applied."""
+    variants = [variants] if isinstance(variants, Path) else list(variants)
+    parts = [section for variant in variants for section in sections(variant)]
+    owner = {}
+    for section in parts:
+        for name in _replaced(section):
+            previous = owner.setdefault((section.module, name), section.variant)
+            assert previous == section.variant, (
+                f"{previous} and {section.variant} both replace {section.module}.{name}: they cannot be combined")
     out_dir.mkdir(parents=True)
     for path in SOLUTIONS.glob("*.py"):
         shutil.copy(path, out_dir / path.name)
-    parts = sections(variant)
     for module in dict.fromkeys(s.module for s in parts):
         target = out_dir / f"{module}.py"
         source = target.read_text(encoding="utf-8")
         source = _fill_blocks(source, module, [s for s in parts if s.module == module and s.kind == "block"])
         for section in (s for s in parts if s.module == module and s.kind == "append"):
-            source += f"\n\n# --- appended by the variant {variant.stem} (line {section.line})\n{section.text}"
+            source += f"\n\n# --- appended by the variant {section.variant} (line {section.line})\n{section.text}"
         target.write_text(source, encoding="utf-8")
     return out_dir
 
@@ -148,3 +165,27 @@ def test_correct_variant_scores_full_marks(variant, tmp_path, grader):
     assert report.score == report.max_score and not failed, (
         f"{variant.stem} scored {report.score:g} of {report.max_score:g}; a correct implementation lost "
         "points:\n\n" + "\n\n".join(failed))
+
+
+# Variants that replace different functions, graded together: each module's code then meets
+# the other modules' unusual caches, generators and in-place updates (the network through
+# dict caches and a cs231n dropout cache, layer norm through a dict-cache batch norm...).
+COMBINATIONS = {
+    "masks-einsum-dict-caches-tape": [
+        "relu_boolean_masks", "affine_einsum", "softmax_logsumexp", "dropout_randomstate",
+        "bn_dict_cache_swapped", "layernorm_via_batchnorm", "fc_net_backward_tape", "updaters_in_place"],
+    "where-dot-np-var-sandwiches": [
+        "relu_where", "affine_dot", "softmax_probabilities", "dropout_global_rand", "norm_np_var",
+        "fc_net_dict_caches"],
+    "multiply-binomial-sandwiches": ["relu_multiply", "dropout_binomial", "fc_net_dict_caches"],
+}
+
+
+@pytest.mark.parametrize("names", COMBINATIONS.values(), ids=COMBINATIONS.keys())
+def test_correct_variants_combined_score_full_marks(names, tmp_path, grader):
+    variants = [VARIANTS_DIR / f"{name}.py" for name in names]
+    folder = build(variants, tmp_path / "sub")
+    report = grader.grade(folder)
+    failed = [f"{r.name} ({r.score:g}/{r.max_score:g}):\n{r.feedback}" for r in report.results if not r.passed]
+    assert report.score == report.max_score and not failed, (
+        f"{' + '.join(names)} scored {report.score:g} of {report.max_score:g}:\n\n" + "\n\n".join(failed))
