@@ -305,7 +305,7 @@ def _shapes_judge(got, want):
 
 
 # --------------------------------------------------------------------------- __init__: weight scales
-SCALE_DIMS = (300, [100, 40], 10)  # fan_in differs a lot from fan_out in every layer
+SCALE_DIMS = (120, [60, 24], 6)  # fan_in is 2 to 4 times fan_out in every layer
 SCALES = [(0.37, 11), ("he", 12), ("xavier", 13)]
 TOLERANCE_SE = 6.0  # standard errors allowed around the expected standard deviation
 
@@ -322,7 +322,7 @@ def _scales_probe(sub):
     cls = _net_class(sub)
     input_dim, hidden, classes = SCALE_DIMS
     scaled = [getattr(cls(hidden, input_dim=input_dim, num_classes=classes, weight_scale=scale,
-                          dtype=np.float64, seed=seed), "params", None) for scale, seed in SCALES]
+                          dtype=np.float32, seed=seed), "params", None) for scale, seed in SCALES]
     small = dict(input_dim=5, num_classes=2, dtype=np.float64)
     same = [getattr(cls([4, 3], seed=7, **small), "params", None) for _ in range(2)]
     other = getattr(cls([4, 3], seed=8, **small), "params", None)
@@ -666,7 +666,7 @@ CHECKS = [
           what="keys, shapes and dtype of params (float64 and float32), zero biases and betas, unit gammas, "
                "bn_params, for nets with 2, 1 and 0 hidden layers"),
     Check(f"{INIT}: weight scales", INIT, "fc_net", 3, _scales_probe, _scales_judge, matches=_scales_matches,
-          what="spread of every W for weight_scale=0.37, 'he' and 'xavier' (300-100-40-10 nets), "
+          what="spread of every W for weight_scale=0.37, 'he' and 'xavier' (120-60-24-6 nets), "
                "reproducibility with a seed, dropout_param's seed"),
     Check(f"{LOSS}: scores", LOSS, "fc_net", 2, _guarded(_scores_probe), _scores_judge,
           what="test-mode scores (y=None) of nets with fixed params: plain, batchnorm with set running "
