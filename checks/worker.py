@@ -279,7 +279,8 @@ class Worker:
             self.process.stdin.flush()
             tree, meta = protocol.read_message(lambda n: self._reader.read(n, deadline))
         except _Timeout:
-            outcome = Outcome("failed", reason=f"timed out after {_seconds(timeout)} (the limit for one check)")
+            limit = "importing a module" if message.get("op") == "import" else "one check"
+            outcome = Outcome("failed", reason=f"timed out after {_seconds(timeout)} (the limit for {limit})")
             self.stop()
         except (EOFError, BrokenPipeError, OSError):
             outcome = Outcome("failed", reason=self._death_reason())
