@@ -136,6 +136,17 @@ def _snapshot(value):
     return value.copy() if type(value) is np.ndarray else value
 
 
+def _copy_tree(value):
+    """Copies of the plain arrays inside what the loss returned (later calls may reuse buffers)."""
+    if type(value) is np.ndarray:
+        return value.copy()
+    if type(value) in (tuple, list):
+        return type(value)(_copy_tree(item) for item in value)
+    if type(value) is dict:
+        return {key: _copy_tree(item) for key, item in value.items()}
+    return value
+
+
 def _bn_stats(net):
     return [{key: _snapshot(p.get(key)) for key in ("running_mean", "running_var")} for p in net.bn_params]
 
@@ -483,7 +494,7 @@ def _gradients_probe(sub):
     for normalization, keep, reg in COMBOS:
         net = _build(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization, keep, reg,
                      seed=6, param_seed=42)
-        ret = net.loss(X, y)
+        ret = _copy_tree(net.loss(X, y))
         shapes = _shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization)
         results.append({"ret": ret, "numeric": _numeric(net, X, y, shapes)})
     return {"combos": results}
@@ -623,7 +634,7 @@ def _combined_probe(sub):
     shapes = _shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm")
     net = _build(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm", COMBINED["keep"],
                  COMBINED["reg"], seed=8, param_seed=62)
-    ret = net.loss(X, y)
+    ret = _copy_tree(net.loss(X, y))
     stats = _bn_stats(net)
     numeric = _numeric(net, X, y, shapes)
     twin = _build(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm", 1,
