@@ -178,8 +178,8 @@ COMBINATIONS = {
         "relu_where", "affine_dot", "softmax_probabilities", "dropout_global_rand", "norm_np_var",
         "fc_net_dict_caches"],
     "multiply-binomial-bn-param-cache-recursive": [
-        "relu_multiply", "dropout_binomial", "bn_cache_with_bn_param", "spatial_batchnorm_direct",
-        "fc_net_recursive"],
+        "relu_multiply", "affine_transposed_products", "dropout_binomial", "bn_cache_with_bn_param",
+        "spatial_batchnorm_direct", "fc_net_recursive"],
 }
 
 
