@@ -53,6 +53,7 @@ class Section:
 
 
 def sections(path: Path) -> List[Section]:
+    """The sections of a variant file, in order (the text before the first header is left out)."""
     found: List[Section] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         match = HEADER.match(line)
