@@ -397,108 +397,139 @@ class _Failure(Exception):
 # Tolerance
 # ---------------------------------------------------------------------------
 #
-# Let psi(t) = phi(x + t v) for a direction v, and let the step for an input x be
-# h = h_rel * rms(x) (h_rel if x is all zeros), so that the step is the same fraction
-# of every input whatever its units. The central difference
-#     (psi(h) - psi(-h)) / 2h = psi'(0) + h**2 psi'''(xi) / 6 + rounding / h
-# has two errors:
+# Steps. An input x is perturbed entry by entry, x +- w with w_i = h_i v_i, where
+# h_i = h_rel * s_i and s_i is the scale on which x varies at entry i: the standard
+# deviation over the batch (axis 0) of its column for arrays of two or more
+# dimensions, the standard deviation of all entries for vectors; at least 1e-4 of
+# the column's rms (the rms itself for a constant column, 1 for zeros). A step set
+# by the spread rather than by |x| keeps large offsets (x = 1e4 + noise) and
+# features of different scales (columns from 1e-2 to 1e2) where the central
+# difference is accurate.
 #
-# * truncation, h**2 psi''' / 6. For a function that varies on the scale s = rms(x)
-#   of its input, psi''' ~ psi' / s**2, so this is ~ h_rel**2 / 6 ~ 2e-11 of the
-#   gradient's own size, far below rtol = 1e-6. But psi' can be small by
-#   cancellation while the curvature is not (a gradient that is nearly zero), so
-#   the bound must not rest on psi' alone: with S = sum |out * dout| the scale of
-#   the output, psi''' ~ S / s**3 and the truncation is ~ h_rel**2 * S / s.
-# * rounding. phi is computed with an absolute error of a few eps times S (each
-#   output carries a relative error ~ eps, and the sum cannot cancel the errors
-#   better than their absolute sum), so the difference quotient carries
-#   ~ eps * S / h = (eps / h_rel) * S / s.
+# Let psi(t) = phi(x + t w). The central difference with the unit step,
+#     numeric = (psi(1) - psi(-1)) / 2 = psi'(0) + psi'''(xi) / 6 + rounding,
+# is compared with the analytic psi'(0) = <g, w>. Its two errors:
 #
-# The "floor" below is _FLOOR_FACTOR * (eps / h_rel + h_rel**2) * S / s: both
-# errors at the output's scale, with slack. The other rounding error, in forming
-# x +- h v (~ eps |x|, i.e. eps / h_rel ~ 2e-11 of the step), is removed: the
-# analytic side uses the step actually taken, v_eff = ((x + h v) - (x - h v)) / 2h.
-# That subtraction is exact when x + h v and x - h v are within a factor 2 of each
+# * truncation, psi''' / 6 = sum_ijk T_ijk w_i w_j w_k / 6. For a function that
+#   varies on the scale s of its input, T ~ g / s**2, so this is ~ h_rel**2 = 1e-10
+#   of psi' itself, far below rtol. But psi' can be small by cancellation while the
+#   curvature is not (a gradient that nearly vanishes), so the bound must not rest
+#   on g alone: at the output's scale S = sum |out * dout|, T ~ S / s**3 and the
+#   truncation is ~ h_rel**3 * S.
+# * rounding. A forward pass computes phi with an error of a few eps times S (each
+#   output carries a relative error ~ eps; the absolute sum is the worst case),
+#   plus what the rounding of its inputs costs, ~ eps * |g * x|, plus cancellation
+#   inside the pass: x - mean with |x| >> s leaves an error ~ eps |x| in a quantity
+#   of size s, a relative error eps * c with c = max |x_i| / s_i in every output,
+#   even where the total gradient is tiny (batchnorm ignores a shift of the mean).
+#   The last two are sums of independent terms, hence 2-norms.
+#
+# The "floor" is
+#     _FLOOR_FACTOR * (eps * (S + |g * x|_2 + c * |out * dout|_2) + h_rel**3 * S):
+# every error at the output's scale, with slack. The rounding of x +- w itself (~ eps |x|) is
+# removed: the analytic side uses the step actually taken, ((x + w) - (x - w)) / 2.
+# That subtraction is exact when x + w and x - w are within a factor 2 of each
 # other (Sterbenz), and otherwise (x within a few steps of 0) off by ~ eps of the
-# step only.
+# step only. h_rel = 1e-5 sits near eps**(1/3) ~ 6e-6, the step that balances the
+# truncation and the rounding of a central difference.
 #
-# h_rel = 1e-5 sits near the optimum eps**(1/3) ~ 6e-6 of the two errors.
-#
-# The comparison of a block B of entries (all entries in tier 1) is
-#     |<g_B, v_B> - numeric_B| <= floor + max|v_B| * sqrt(sum_{i in B} sigma_i**2)
-# with sigma_i**2 = atol**2 + rtol**2 * (g_i**2 + mean(g**2)): each entry may be off
-# by about atol + rtol * max(|g_i|, rms(g)) -- relative to the gradient's scale, so
-# that a correct entry that is zero or tiny is not held to a relative tolerance --
-# and the errors of the entries of a block are added in the 2-norm (they are not
-# correlated with the random signs of v). For a single entry the bound is
-# |g_i - numeric_i| <= sigma_i + floor / |v_i|.
+# Tolerance. The comparison of a block B of entries (all entries in tier 1) is
+#     |<g_B, w_B> - numeric_B| <= floor + 2 sqrt(sum_{i in B} sigma_i**2 v_i**2)
+# with sigma_i**2 = (atol h_i)**2 + rtol**2 (q_i**2 + mean(q**2)), q_i = g_i h_i.
+# Each entry may be off by about atol + rtol max(|g_i|, rms(g h) / h_i): relative to
+# the gradient's scale (per step, so that features of different scales weigh alike),
+# so that a correct entry that is zero or tiny is not held to a relative tolerance.
+# The errors of a block's entries add in the 2-norm, since they are not correlated
+# with the random signs of v; the factor 2 is slack. For a single entry the bound
+# reads |g_i - numeric_i| <= 2 sigma_i / h_i + floor / |w_i|.
 #
 # Why a single wrong entry cannot hide. Every |v_i| is in [1, 2) (random signs,
-# random magnitudes), so an entry off by e moves <g, v> by at least |e|, for every
-# index and either sign; it is detected in tier 1 when
-#     |e| > floor + 2 * rtol * sqrt(2 n) * rms(g).
-# For a 64x256 batchnorm (n = 16384, rtol = 1e-6) the right side is ~ 4e-4 rms(g),
-# while an entry off by 5% of mean|dx| is off by ~ 0.04 rms(g): a margin of ~100.
+# random magnitudes), so an entry off by e moves <g, w> by at least |e| h_i, for
+# every index and either sign. With equal steps it is caught in tier 1 when
+#     |e| > floor / h + 2 rtol sqrt(2 n E[v**2]) rms(g),    E[v**2] = 7/3.
+# For a 64x256 batchnorm (n = 16384, rtol = 1e-6) the right side is ~ 6e-4 rms(g),
+# while an entry off by 5% of mean|dx| is off by ~ 0.04 rms(g): a margin of ~70.
 # (Gaussian directions would not give this: with probability ~8% |v_i| < 0.1.)
 # The random magnitudes, rather than plain +-1, make it unlikely that several wrong
 # entries cancel: with +-1 two entries off by the same amount cancel in half of
-# the directions; here a near-cancellation needs |v_i| ~ |v_j|, and two directions
-# must both be fooled. During bisection the blocks shrink, so does their tolerance,
-# and the planted entry stands out more and more.
+# the directions; here a near-cancellation needs |v_i| ~ |v_j|, and every direction
+# must be fooled. During bisection the blocks shrink, so does their tolerance, and
+# the wrong entry stands out more and more.
 
 _FLOOR_FACTOR = 4.0
+_SPREAD_FLOOR = 1e-4
 _SEED_SALT = 0x67726164     # "grad"
 _RATIO_AGREEMENT = 1e-3
 
 
-class _InputState:
-    """Per-input arrays used by the checks."""
+def _spread(x):
+    """The scale s_i on which x varies at each entry (see "Steps" above), and the
+    cancellation factor c = max |x_i| / spread_i (before the floor on the spread)."""
+    if x.size == 0:
+        return np.ones(x.shape), 0.0
+    if x.ndim >= 2 and x.shape[0] >= 2:
+        std = x.std(axis=0, keepdims=True)
+        rms = np.sqrt(np.mean(x * x, axis=0, keepdims=True))
+    else:
+        std = np.full((1,) * x.ndim, x.std())
+        rms = np.full((1,) * x.ndim, math.sqrt(float(np.mean(x * x))))
+    raw = np.where(std > 0, std, rms)
+    raw = np.where((raw > 0) & np.isfinite(raw), raw, 1.0)
+    spread = np.maximum(raw, _SPREAD_FLOOR * rms)
+    cancellation = float(np.max(np.abs(x) / raw))
+    return np.broadcast_to(spread, x.shape), cancellation
 
-    def __init__(self, pos, name, x, g, h_rel, rng, n_dirs, rtol, atol, floor_sum):
+
+class _InputState:
+    """Per-input arrays used by the checks (flat views, one entry per coordinate)."""
+
+    def __init__(self, pos, name, x, g, h_rel, rng, n_dirs, rtol, atol, out_scale,
+                 out_norm):
         self.pos = pos
         self.name = name
         self.x = x
-        self.flat_x = x.reshape(-1)
         self.g = g
         self.flat_g = g.reshape(-1)
         self.n = x.size
-        scale = math.sqrt(float(np.mean(x * x))) if self.n else 0.0
-        if not (scale > 0 and math.isfinite(scale)):
-            scale = 1.0
-        self.h = h_rel * scale
-        self.scale = scale
-        self.ms_g = float(np.mean(self.flat_g ** 2)) if self.n else 0.0
-        self.rtol = rtol
-        self.atol = atol
-        self.floor = _FLOOR_FACTOR * (_EPS / h_rel + h_rel ** 2) * floor_sum / scale
-        self.plus, self.minus, self.v = [], [], []
+        spread, cancellation = _spread(x)
+        self.h = (h_rel * spread).reshape(-1)
+        q = self.flat_g * self.h
+        ms_q = float(np.mean(q * q)) if self.n else 0.0
+        self.rms_q = math.sqrt(ms_q)
+        # sigma_i**2, see "Tolerance" above
+        self.sigma2 = (atol * self.h) ** 2 + rtol ** 2 * (q * q + ms_q)
+        gx = math.sqrt(_dot(self.flat_g * x.reshape(-1), self.flat_g * x.reshape(-1)))
+        self.floor = _FLOOR_FACTOR * (_EPS * (out_scale + gx + cancellation * out_norm)
+                                      + h_rel ** 3 * out_scale)
+        self.plus, self.minus, self.w, self.weight = [], [], [], []
+        flat_x = x.reshape(-1)
         for _ in range(max(1, n_dirs)):
             # One uniform draw t in [-1, 1) gives v = t + sign(t): a random sign and
             # a magnitude uniform in [1, 2).
             t = 2.0 * rng.random_sample(self.n) - 1.0
-            v = np.where(t >= 0, t + 1.0, t - 1.0).reshape(x.shape)
-            plus = x + self.h * v
-            minus = x - self.h * v
-            v_eff = (plus - minus) / (2.0 * self.h)
+            v = np.where(t >= 0, t + 1.0, t - 1.0)
+            step = self.h * v
+            plus = (flat_x + step).reshape(x.shape)
+            minus = (flat_x - step).reshape(x.shape)
             plus.setflags(write=False)
             minus.setflags(write=False)
             self.plus.append(plus)
             self.minus.append(minus)
-            self.v.append(v_eff.reshape(-1))
-
-    def sigma2(self, idx):
-        """sum of sigma_i**2 over the block."""
-        g = self.flat_g[idx]
-        size = g.size
-        return (size * self.atol ** 2
-                + self.rtol ** 2 * (_dot(g, g) + size * self.ms_g))
+            self.w.append((plus - minus).reshape(-1) / 2.0)    # the step actually taken
+            self.weight.append(self.sigma2 * v * v)
 
     def tolerance(self, k, idx):
-        vmax = float(np.max(np.abs(self.v[k][idx])))
-        return self.floor + vmax * math.sqrt(self.sigma2(idx))
+        return self.floor + 2.0 * math.sqrt(float(np.sum(self.weight[k][idx])))
 
     def analytic(self, k, idx):
-        return _dot(self.flat_g[idx], self.v[k][idx])
+        return _dot(self.flat_g[idx], self.w[k][idx])
+
+    def entry_sigma(self):
+        """Per entry, how far the gradient may be off (gradient units, no floor)."""
+        return 2.0 * np.sqrt(self.sigma2) / self.h
+
+    def step_at(self, index):
+        return float(self.h[np.ravel_multi_index(index, self.x.shape)]) if index else float(self.h[0])
 
     def unravel(self, flat_index):
         return tuple(int(i) for i in np.unravel_index(int(flat_index), self.x.shape))
@@ -933,11 +964,13 @@ class _Checker:
         else:
             _, grads = self._grads_by_position(self.given_grads, "the gradients passed")
 
-        floor_sum = float(np.sum(np.abs(out * dout)))
+        out_dout = np.abs(out * dout)
+        out_scale = float(np.sum(out_dout))
+        out_norm = math.sqrt(_dot(out_dout, out_dout))
         for pos in self.wrt_positions:
             state = _InputState(pos, self.names[pos], self.values[pos], grads[pos],
                                 self.h_rel, self.rng, self.n_dirs, self.rtol, self.atol,
-                                floor_sum)
+                                out_scale, out_norm)
             results.append(self._check_input(state))
 
     # -- one input ------------------------------------------------------------------
@@ -956,23 +989,24 @@ class _Checker:
             minus.setflags(write=False)
         phi_plus = self._phi(st.pos, plus)
         phi_minus = self._phi(st.pos, minus)
-        return (phi_plus - phi_minus) / (2.0 * st.h)
+        return (phi_plus - phi_minus) / 2.0
 
     def _entry(self, st, flat_index, k=0):
         """Measure one entry directly: an EntryCheck and its discrepancy / tolerance."""
         i = int(flat_index)
         numeric_dir = self._measure(st, k, i, i + 1)
-        vi = st.v[k][i]
+        wi = st.w[k][i]
         analytic = float(st.flat_g[i])
-        numeric = numeric_dir / vi
+        numeric = numeric_dir / wi
         tol = st.tolerance(k, slice(i, i + 1))
-        off = abs(analytic * vi - numeric_dir) > tol
+        off = abs(analytic * wi - numeric_dir) > tol
         return EntryCheck(st.unravel(i), analytic, float(numeric), bool(off),
-                          float(tol / abs(vi)))
+                          float(tol / abs(wi)))
 
     def _check_input(self, st):
         result = InputResult(name=st.name, shape=tuple(st.x.shape), passed=True,
-                             method="directional", step=st.h)
+                             method="directional",
+                             step=float(np.median(st.h)) if st.n else 0.0)
         if st.n == 0:
             result.method = "empty"
             return result
@@ -1004,11 +1038,12 @@ class _Checker:
         return result
 
     def _directional_rel_error(self, st, directions):
-        norm_g = math.sqrt(st.ms_g * st.n)
+        # For random signs, |<e, w>| ~ |e * w|_2: the ratio estimates the relative
+        # error of the gradient, each entry weighted by its step.
         worst = 0.0
         for k, d in enumerate(directions):
-            rms_v = math.sqrt(float(np.mean(st.v[k] ** 2)))
-            scale = max(norm_g, abs(d.numeric) / rms_v) * rms_v
+            gw = st.flat_g * st.w[k]
+            scale = max(math.sqrt(_dot(gw, gw)), abs(d.numeric))
             if scale > 0:
                 worst = max(worst, abs(d.analytic - d.numeric) / scale)
         return worst
@@ -1022,7 +1057,7 @@ class _Checker:
         off = np.array([e.off for e in entries]).reshape(st.x.shape)
         ratios = []
         for i, e in enumerate(entries):
-            tol = st.tolerance(0, slice(i, i + 1)) / abs(st.v[0][i])
+            tol = st.tolerance(0, slice(i, i + 1)) / abs(st.w[0][i])
             ratios.append(abs(e.analytic - e.numeric) / max(tol, 1e-300))
         result.error_ratio = max(ratios)
         diff = np.linalg.norm((st.g - numeric).ravel())
@@ -1063,7 +1098,7 @@ class _Checker:
         if not all(_fits_scale(c, d.analytic, d.numeric, d.tolerance) for d in dirs):
             return False
         abs_g = np.abs(st.flat_g)
-        candidates = np.flatnonzero(abs_g >= 0.25 * math.sqrt(st.ms_g))
+        candidates = np.flatnonzero(abs_g * st.h >= 0.25 * st.rms_q)
         picks = [int(np.argmax(abs_g))]
         others = candidates[candidates != picks[0]]
         if others.size:
@@ -1080,8 +1115,7 @@ class _Checker:
         result.analytic_at_worst = worst.analytic
         result.numeric_at_worst = worst.numeric
         # Entry i is off by |c * g_i|.
-        sigma = np.sqrt(st.atol ** 2 + st.rtol ** 2 * (st.flat_g ** 2 + st.ms_g))
-        result.n_off = int(np.count_nonzero(abs_g * abs(c) > sigma))
+        result.n_off = int(np.count_nonzero(abs_g * abs(c) > st.entry_sigma()))
         result.n_off_exact = False
         result.n_off_note = "every nonzero entry, by the same factor"
         result.hint = self._ratio_hint(st, r)
@@ -1116,10 +1150,10 @@ class _Checker:
             if block.size == 1:
                 entry = None
                 if block.measured:
-                    vi = st.v[k][block.lo]
+                    wi = st.w[k][block.lo]
                     entry = EntryCheck(st.unravel(block.lo), float(st.flat_g[block.lo]),
-                                       float(block.numeric / vi), True,
-                                       float(block.tolerance / abs(vi)))
+                                       float(block.numeric / wi), True,
+                                       float(block.tolerance / abs(wi)))
                 else:   # inferred from differences: measure it directly
                     evals += 1
                     entry = self._entry(st, block.lo, k)
@@ -1196,7 +1230,7 @@ class _Checker:
             residual = d.analytic - d.numeric
             bound = d.tolerance
             for flat, entry in found:
-                residual -= (entry.analytic - entry.numeric) * st.v[k][flat]
+                residual -= (entry.analytic - entry.numeric) * st.w[k][flat]
                 bound += st.tolerance(k, slice(flat, flat + 1))
             if abs(residual) > bound:
                 return False
@@ -1264,7 +1298,7 @@ class _Checker:
                     "d%s computed and returned (not left as np.zeros_like(%s))?"
                     % (st.name, st.name))
         near_kink = [e for e in off_entries
-                     if abs(st.x[e.index]) <= 2.0 * 2.0 * st.h]
+                     if abs(st.x[e.index]) <= 2.0 * 2.0 * st.step_at(e.index)]
         kink = ""
         if near_kink:
             e = near_kink[0]

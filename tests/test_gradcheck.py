@@ -140,10 +140,14 @@ def test_cs231n_rel_error_is_not_tiny_where_the_checker_passes_with_margin():
 
 
 @DERANDOMIZED
-@given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 40), d=st.integers(1, 50))
-def test_correct_layers_pass_for_drawn_shapes(seed, n, d):
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 40), d=st.integers(1, 50),
+       offset=st.sampled_from([0.0, 3.0, 100.0, 1e4]), decades=st.sampled_from([0, 1, 4]))
+def test_correct_layers_pass_for_drawn_shapes(seed, n, d, offset, decades):
+    # Large offsets and features of very different scales (up to 4 decades apart)
+    # must not make a correct layer fail: steps follow each column's spread.
     rng = np.random.RandomState(seed)
-    x = rng.standard_normal((n, d)) * rng.uniform(0.1, 10) + rng.uniform(-3, 3)
+    column_scales = 10.0 ** rng.uniform(-decades / 2, decades / 2, size=d)
+    x = rng.standard_normal((n, d)) * column_scales + offset
     gamma, beta = rng.standard_normal(d), rng.standard_normal(d)
     report = check_gradient(batchnorm_forward, batchnorm_backward, [x, gamma, beta],
                             seed=seed)
@@ -154,6 +158,35 @@ def test_correct_layers_pass_for_drawn_shapes(seed, n, d):
     report = check_gradient(relu_forward, relu_backward, [away_from_zero(rng, (n, d))],
                             seed=seed)
     assert report.passed, str(report)
+
+
+def test_softmax_loss_with_large_logits_passes_and_a_wrong_entry_is_found():
+    def softmax_loss(x, y):
+        shifted = x - x.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        n = x.shape[0]
+        dx = np.exp(log_p)
+        dx[np.arange(n), y] -= 1
+        return -log_p[np.arange(n), y].mean(), dx / n
+
+    rng = np.random.RandomState(0)
+    for scale in (1.0, 1000.0):
+        x, y = scale * rng.standard_normal((50, 10)), rng.randint(0, 10, size=50)
+        loss, dx = softmax_loss(x, y)
+        assert check_gradient(softmax_loss, dx, [x, y], wrt="x").passed
+    dx = dx.copy()
+    dx[7, 3] += 0.05 * np.mean(np.abs(dx))
+    report = check_gradient(softmax_loss, dx, [x, y], wrt="x")
+    assert report["x"].worst_index == (7, 3) and report["x"].n_off == 1
+
+
+def test_batchnorm_with_two_samples_passes():
+    # N = 2: every column is +-1 after normalization and the function is strongly
+    # curved where the two samples are close; steps follow each column's spread.
+    rng = np.random.RandomState(0)
+    inputs = [rng.standard_normal((2, 300)), rng.standard_normal(300),
+              rng.standard_normal(300)]
+    assert check_gradient(batchnorm_forward, batchnorm_backward, inputs).passed
 
 
 def test_small_inputs_are_checked_entry_by_entry():
@@ -237,6 +270,19 @@ def test_single_wrong_entry_found_for_any_data_and_seed(seed, sign):
     assert report["x"].worst_index == (i, j)
     assert report["x"].n_off == 1
     assert report.forward_evals <= 4 * math.log2(64 * 256) + 20
+
+
+@pytest.mark.parametrize("kind", ["offset", "mixed scales"])
+def test_single_wrong_entry_found_on_awkward_data(kind):
+    rng = np.random.RandomState(11)
+    x = rng.standard_normal((64, 256))
+    x = x + 1e4 if kind == "offset" else x * np.logspace(-2, 2, 256)
+    inputs = [x, 1.0 + 0.5 * rng.standard_normal(256), rng.standard_normal(256)]
+    assert check_gradient(batchnorm_forward, batchnorm_backward, inputs).passed
+    for _ in range(6):
+        i, j, sign = int(rng.randint(64)), int(rng.randint(256)), int(rng.choice([-1, 1]))
+        report = check_gradient(batchnorm_forward, planted_backward(i, j, sign), inputs)
+        assert report["x"].worst_index == (i, j) and report["x"].n_off == 1
 
 
 def test_a_few_wrong_entries_are_all_found():
