@@ -60,8 +60,15 @@ def test_untouched_assignment_scores_zero_with_a_stub_line_per_function(assignme
         assert "not implemented yet" in r.feedback.splitlines()[0], r.feedback
 
 
+# Probe outputs drawn without a seed are fresh on every run by design (the dropout check
+# asserts that two unseeded calls differ); only their shape and dtype are stable.
+UNSEEDED = ("'no seed'", "'no seed again'")
+
+
 def _same_tree(a, b, where="tree"):
-    if isinstance(a, np.ndarray):
+    if isinstance(a, np.ndarray) and any(key in where for key in UNSEEDED):
+        assert isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, where
+    elif isinstance(a, np.ndarray):
         assert isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, where
         assert np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True), where
     elif isinstance(a, (list, tuple)):

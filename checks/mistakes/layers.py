@@ -74,3 +74,11 @@ def softmax_loss_dx_not_averaged(x, y):
 def affine_relu_backward_skips_relu(dout, cache):
     fc_cache, relu_cache = cache
     return affine_backward(dout, fc_cache)
+
+
+@mistake("affine_relu_forward", "the ReLU is applied before the affine layer",
+         "the order is affine, then ReLU: a, fc_cache = affine_forward(x, w, b); out, relu_cache = relu_forward(a)")
+def affine_relu_forward_relu_first(x, w, b):
+    h, relu_cache = relu_forward(x)
+    out, fc_cache = affine_forward(h, w, b)
+    return out, (fc_cache, relu_cache)
