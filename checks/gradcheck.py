@@ -20,9 +20,10 @@ The quantity checked is the scalar ``phi(inputs) = sum(forward(inputs) * dout)``
 seeded Gaussian ``dout`` (never all ones: summing the output hides bugs that cancel
 across outputs). A backward pass computes ``d phi / d input`` for each input.
 
-Tier 1 (directional, any size). For a few random directions ``v`` per input, compare
-the analytic directional derivative ``<g, v>`` with the central difference
-``(phi(x + h v) - phi(x - h v)) / 2h``. Each direction costs two forward evaluations.
+Tier 1 (directional, any size). For a few random directions per input (a step ``w``
+of random signs, scaled to how much each entry varies), compare the analytic
+directional derivative ``<g, w>`` with the central difference
+``(phi(x + w) - phi(x - w)) / 2``. Each direction costs two forward evaluations.
 
 Tier 2 (localization). When a direction fails, bisect: perturb only half of the
 entries (the same ``v`` restricted to that half), compare, and recurse into the half
@@ -32,9 +33,10 @@ wrong entry among ``n`` therefore costs about ``log2(n)`` block evaluations, i.e
 ``2 log2(n)`` forward evaluations. Inputs of at most ``full_check_size`` entries are
 checked coordinate by coordinate instead.
 
-The tolerance (see ``_Tolerance`` for the derivation) is a bound on the error of the
-central difference: rounding of the forward pass, which grows like ``eps / h``, plus
-truncation, which grows like ``h**2``, with ``h`` scaled to each input's size.
+The tolerance is a bound on the error of the central difference -- truncation,
+which grows like ``h**2``, and rounding in the forward pass, which grows like
+``eps / h`` -- plus ``rtol`` of the gradient's own scale; the comment above
+``_FLOOR_FACTOR`` derives it and shows why a single wrong entry cannot hide.
 """
 
 import inspect
@@ -189,10 +191,11 @@ def _is_read_only_error(exc):
 
 @dataclass
 class DirectionalCheck:
-    """One comparison along a random direction ``v`` (tier 1).
+    """One comparison along a random step ``w`` (tier 1).
 
-    ``analytic`` is ``<g, v>``, ``numeric`` the central difference, ``tolerance`` the
-    bound their difference must stay within.
+    ``analytic`` is ``<g, w>``, ``numeric`` the central difference
+    ``(phi(x + w) - phi(x - w)) / 2``, ``tolerance`` the bound their difference must
+    stay within. (The report's text divides them by the input's median step.)
     """
 
     analytic: float
@@ -221,7 +224,7 @@ class InputResult:
 
     - ``method``: ``"directional"`` (tier 1, then bisection on failure),
       ``"coordinatewise"`` (small inputs: every entry checked) or ``"empty"``.
-    - ``step``: the finite-difference step used for this input.
+    - ``step``: the median finite-difference step used for this input.
     - ``directions``: the tier-1 comparisons (empty for coordinatewise checks).
     - ``error_ratio``: largest ``|analytic - numeric| / tolerance`` seen in tier 1 (or
       over all entries when coordinatewise); the input passes when it is at most 1,
@@ -289,9 +292,11 @@ class InputResult:
         if self.directions and not all(d.passed for d in self.directions):
             worst = max(self.directions,
                         key=lambda d: abs(d.analytic - d.numeric) / max(d.tolerance, 1e-300))
-            out.append("    along a random direction: analytic %.6g, numeric %.6g "
-                       "(tolerance %.1e); estimated relative error %.1e"
-                       % (worst.analytic, worst.numeric, worst.tolerance, self.rel_error))
+            unit = self.step if self.step > 0 else 1.0
+            out.append("    along a random direction (per unit step): analytic %.6g, "
+                       "numeric %.6g (tolerance %.1e); estimated relative error %.1e"
+                       % (worst.analytic / unit, worst.numeric / unit,
+                          worst.tolerance / unit, self.rel_error))
         if self.hint:
             out.append("    hint: " + self.hint)
         return out
@@ -603,13 +608,16 @@ def check_gradient(forward: Callable, backward: Union[Callable, Any], inputs, *,
         salted so that they differ from ``RandomState(seed)``'s).
     rtol, atol : float
         Each gradient entry may be off by about ``atol + rtol * max(|g_i|, rms(g))``
-        on top of the estimated rounding error of the finite differences (see the
-        comment above ``_FLOOR_FACTOR``). With the defaults a correct float64 layer
-        passes with a margin of several orders of magnitude and a single entry off
-        by 5% of the mean gradient is caught in a 64x256 input.
+        on top of the estimated truncation and rounding error of the finite
+        differences (see the comment above ``_FLOOR_FACTOR``). With the defaults a
+        correct float64 layer passes with a margin of two orders of magnitude or
+        more, and an entry off by 5% of the mean |gradient| is caught in a 64x256
+        input.
     h : float
-        Relative step: an input ``x`` is perturbed by ``h * rms(x)`` (``h`` if
-        ``x`` is all zeros).
+        Relative step: entry ``i`` of ``x`` moves by ``h * s_i * v_i`` with
+        ``1 <= |v_i| < 2``, where ``s_i`` is the spread of its column over the batch
+        (axis 0) for arrays of two or more dimensions, of the whole array for
+        vectors (and ``|x|``, or 1, where ``x`` is constant).
     directions : int
         Random directions per input in tier 1 (two forward evaluations each).
     localize : bool
@@ -631,9 +639,12 @@ def check_gradient(forward: Callable, backward: Union[Callable, Any], inputs, *,
     GradCheckReport
         ``.passed``, per-input results and the text for a student in ``str()``.
 
-    Every array handed to ``forward`` and ``backward`` (inputs, ``dout``, the cache)
-    is a read-only float64 copy (float32 and float16 inputs are upcast, and the report
-    says so): a pass that writes into its inputs fails with a message that names it.
+    Every array handed to ``forward`` and ``backward`` is read-only: the inputs are
+    the checker's own copies (float inputs as float64; float32 and float16 ones are
+    upcast, and the report says so; containers such as a ``bn_param`` dict are fresh
+    for every call), ``dout`` is the checker's, and the arrays in the cache are
+    marked read-only before ``backward`` sees them. A pass that writes into its
+    inputs fails with a message that names it.
     The checker also verifies that the same inputs give the same outputs twice (and
     the same gradients), and that a zero ``dout`` gives exactly zero gradients.
     """
@@ -937,7 +948,7 @@ class _Checker:
         if self.backward is not None:
             source = self.backward_name
             raw = self._run_backward(dout, cache)
-            all_grads, grads = self._grads_by_position(raw, source)
+            _, grads = self._grads_by_position(raw, source)
             raw_again = self._run_backward(dout, cache)
             _, grads_again = self._grads_by_position(raw_again, source)
             for pos in self.wrt_positions:
@@ -951,7 +962,7 @@ class _Checker:
             zero = np.zeros_like(dout)
             zero.setflags(write=False)
             raw_zero = self._run_backward(zero, cache)
-            zero_all, zero_grads = self._grads_by_position(raw_zero, source)
+            _, zero_grads = self._grads_by_position(raw_zero, source)
             for pos in self.wrt_positions:
                 g0 = zero_grads[pos]
                 if np.any(g0 != 0):
@@ -976,7 +987,8 @@ class _Checker:
     # -- one input ------------------------------------------------------------------
 
     def _measure(self, st, k, lo=None, hi=None, idx=None):
-        """Numerical directional derivative along v_k restricted to a block."""
+        """Central difference along the step w_k restricted to a block of entries
+        (a flat range lo:hi or an index array idx): (phi(x + w) - phi(x - w)) / 2."""
         if idx is None and lo == 0 and hi == st.n:
             plus, minus = st.plus[k], st.minus[k]
         else:
@@ -992,7 +1004,7 @@ class _Checker:
         return (phi_plus - phi_minus) / 2.0
 
     def _entry(self, st, flat_index, k=0):
-        """Measure one entry directly: an EntryCheck and its discrepancy / tolerance."""
+        """Measure one entry directly (two forward evaluations)."""
         i = int(flat_index)
         numeric_dir = self._measure(st, k, i, i + 1)
         wi = st.w[k][i]
@@ -1302,10 +1314,13 @@ class _Checker:
         kink = ""
         if near_kink:
             e = near_kink[0]
-            kink = (" (%s = %.3g is within the finite-difference step of 0: if the "
+            kink = ("%s = %.3g is within the finite-difference step of 0: if the "
                     "function has a kink there, like ReLU, the numerical value is not "
-                    "reliable at that entry; check it on inputs away from 0)"
+                    "reliable at that entry; check it on inputs away from 0"
                     % (_index_name(st.name, e.index), float(st.x[e.index])))
+            if explained and len(near_kink) == len(off_entries):
+                return kink
+            kink = " (" + kink + ")"
         # A constant ratio over every entry (all entries known).
         if all_entries is not None and off_entries:
             lead = max(off_entries, key=lambda e: abs(e.analytic - e.numeric))
