@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from checks import assign, protocol
-from checks.grader import Grader
+from checks.grader import Grader, _matches, _verdict
+from checks.worker import Outcome
 from checks.reference import REFERENCE_FILE, MISTAKES_FILE, Reference, compute_reference
 from checks.report import results_json, text
 from checks.suite import PUBLIC_POINTS, all_checks
@@ -60,42 +61,45 @@ def test_untouched_assignment_scores_zero_with_a_stub_line_per_function(assignme
         assert "not implemented yet" in r.feedback.splitlines()[0], r.feedback
 
 
-# Probe outputs drawn without a seed are fresh on every run by design (the dropout check
-# asserts that two unseeded calls differ); only their shape and dtype are stable.
-UNSEEDED = ("'no seed'", "'no seed again'")
-
-
-def _same_tree(a, b, where="tree"):
-    if isinstance(a, np.ndarray) and any(key in where for key in UNSEEDED):
-        assert isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, where
-    elif isinstance(a, np.ndarray):
-        assert isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, where
-        assert np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True), where
-    elif isinstance(a, (list, tuple)):
-        assert type(a) is type(b) and len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            _same_tree(x, y, f"{where}[{i}]")
-    elif isinstance(a, dict):
-        assert isinstance(b, dict) and set(a) == set(b), f"{where}: keys {sorted(a)} vs {sorted(b)}"
-        for key in a:
-            _same_tree(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, float):
-        assert isinstance(b, float) and (np.isclose(a, b, rtol=1e-9) or (np.isnan(a) and np.isnan(b))), where
-    else:
-        assert a == b, where
-
-
 def test_stored_reference_is_fresh():
-    """checks/fixtures must match the solutions: run `python -m checks fixtures` after changing either."""
+    """checks/fixtures must match the solutions: run `python -m checks fixtures` after changing either.
+
+    Some probes draw without a seed on purpose (an unseeded net, unseeded dropout masks), so
+    the stored values are compared with the live ones the way the grader compares a
+    submission: each stored tree must pass its check's judge against the live one.
+    """
     stored = protocol.decode(REFERENCE_FILE.read_bytes())[0]
-    _same_tree(compute_reference(), stored, "reference")
+    live = compute_reference()
+    checks = {c.name: c for c in all_checks(include_hidden=True)}
+    assert set(stored) == set(live) == set(checks)
+    for name, check in checks.items():
+        assert "tree" in live[name], f"the reference fails {name}: {live[name]}"
+        assert "tree" in stored[name], f"stored reference of {name} is an error"
+        assert _verdict(check, stored[name]["tree"], live[name]["tree"]) is None, f"{name}: stored reference is stale"
 
 
 def test_stored_mistake_signatures_are_fresh():
+    """Each stored signature is still recognized as its mistake by the live signature."""
     from checks import mistakes
 
     stored = protocol.decode(MISTAKES_FILE.read_bytes())[0]
-    _same_tree(mistakes.compute_signatures(), stored, "signatures")
+    live = mistakes.compute_signatures()
+    reference = compute_reference()
+    checks = {c.name: c for c in all_checks(include_hidden=True)}
+    assert set(stored) == set(live)
+    for name, entries in live.items():
+        old = stored[name]
+        assert [(e["id"], e["title"], e["hint"]) for e in entries] == [(e["id"], e["title"], e["hint"]) for e in old]
+        for new, kept in zip(entries, old):
+            assert ("error" in new) == ("error" in kept), f"{name}: {new['id']}"
+            if "error" in new:
+                assert new["error"] == kept["error"], f"{name}: {new['id']}"
+                continue
+            want = reference[name]["tree"]
+            outcome = Outcome("ok", tree=kept["tree"])
+            failure = _verdict(checks[name], kept["tree"], want)
+            assert failure is not None, f"{name}: the stored signature of {new['id']} passes the check"
+            assert _matches(checks[name], outcome, new, want, failure), f"{name}: {new['id']} is stale"
 
 
 def test_text_report_has_one_line_per_check_and_the_total(solutions_report):

@@ -123,6 +123,7 @@ def compute_signatures() -> Dict[str, List[Dict[str, Any]]]:
     solutions = Path(importlib.import_module("solutions").__file__).parent
     checks = all_checks(include_hidden=True)
     signatures: Dict[str, List[Dict[str, Any]]] = {}
+    reference: Dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="kit-mistakes-") as tmp:
         for number, m in enumerate(all_mistakes()):
             package = f"_kit_variant_{number}"
@@ -132,7 +133,28 @@ def compute_signatures() -> Dict[str, List[Dict[str, Any]]]:
                 for check in checks_for(m, checks):
                     entry = {"id": m.id, "title": m.title, "hint": m.hint}
                     entry.update(run_probe(check, package))
+                    if "tree" in entry and _passes(check, entry["tree"], reference, check.name):
+                        continue  # the mistake does not show in this check: no signature
                     signatures.setdefault(check.name, []).append(entry)
             finally:
                 _forget(package)
     return signatures
+
+
+def _passes(check, tree, reference: Dict[str, Any], name: str) -> bool:
+    """Whether a variant's output passes ``check`` against the reference (cached per check)."""
+    from ..compare import Failed
+    from ..reference import run_probe
+
+    if name not in reference:
+        reference[name] = run_probe(check, "solutions")
+    want = reference[name]
+    if "tree" not in want:
+        return False
+    try:
+        check.judge(tree, want["tree"])
+    except Failed:
+        return False
+    except Exception:
+        return False
+    return True
