@@ -289,6 +289,10 @@ class InputResult:
             out.append("    also %s: analytic %.6g, numeric %.6g"
                        % (self._index_text(entry.index), _num(entry.analytic),
                           _num(entry.numeric)))
+        listed = len(shown[:4]) + (self.worst_index is not None)
+        if listed and self.n_off is not None and self.n_off > listed:
+            out.append("    and %s%d more" % ("" if self.n_off_exact else "about ",
+                                              self.n_off - listed))
         if self.directions and not all(d.passed for d in self.directions):
             worst = max(self.directions,
                         key=lambda d: abs(d.analytic - d.numeric) / max(d.tolerance, 1e-300))

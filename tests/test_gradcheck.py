@@ -399,6 +399,7 @@ def test_wrong_formula_gives_the_worst_entry_and_an_estimate():
     assert not result.passed and result.worst_index is not None
     assert not result.n_off_exact and result.n_off > 1000
     assert "formula is wrong" in result.hint
+    assert "and about %d more" % (result.n_off - 5) in str(report)
 
 
 def test_kink_inside_the_step_is_pointed_out():
