@@ -42,7 +42,7 @@ which grows like ``h**2``, and rounding in the forward pass, which grows like
 import inspect
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -538,7 +538,9 @@ class _InputState:
         return 2.0 * np.sqrt(self.sigma2) / self.h
 
     def step_at(self, index):
-        return float(self.h[np.ravel_multi_index(index, self.x.shape)]) if index else float(self.h[0])
+        if not index:                        # a 0-d input
+            return float(self.h[0])
+        return float(self.h[np.ravel_multi_index(index, self.x.shape)])
 
     def unravel(self, flat_index):
         return tuple(int(i) for i in np.unravel_index(int(flat_index), self.x.shape))
