@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import compare
 from ..compare import Failed
+from ..gradcheck import check_gradient
 from ..probing import call, directions, first, freeze_tree, frozen, numeric_directional, rng
 
 DIRECTIONS = 3
@@ -72,9 +73,23 @@ def backward_probe(module: str, forward: str, backward: str, seed: int, specs,
                                           arrays, dout, dirs)
         except Exception:  # the forward is broken; the hint is then just not available
             numeric = None
-        return {"ret": ret, "numeric": numeric}
+        return {"ret": ret, "numeric": numeric, "gradcheck": _gradcheck_text(mod, forward, backward, values, extra)}
 
     return probe
+
+
+def _gradcheck_text(mod, forward, backward, values, extra) -> str:
+    """checks.gradcheck's report on the submission's backward against its own forward (for hints)."""
+    try:
+        report = check_gradient(
+            lambda *xs: call(forward, mod, *xs, *extra()),
+            lambda dout, cache: call(backward, mod, dout, cache),
+            {name: np.array(value) for name, value in values.items()},
+            name=backward,
+        )
+    except Exception:
+        return ""
+    return "" if report.passed else str(report)
 
 
 def _raise_own_stub(mod, backward, dout_shape):
@@ -106,6 +121,10 @@ def backward_judge(forward: str, backward: str, names: Sequence[str], shapes: Se
                 compare.close(grad, wanted, f"{backward}'s d{name}")
         except Failed as failure:
             hint = _self_consistency_hint(forward, backward, grads, got.get("numeric"), want.get("numeric"), shapes)
+            report = got.get("gradcheck")
+            if hint and "does not match" in hint and isinstance(report, str) and report:
+                details = [line.strip() for line in report.splitlines()[1:] if line.strip() and ": ok (" not in line][:4]
+                hint += "\nThe gradient check of checks.gradcheck says:\n" + "\n".join("  " + d for d in details)
             raise Failed(f"{failure}\n{hint}" if hint else str(failure)) from None
 
     return judge
