@@ -16,7 +16,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOKS = os.path.join(ROOT, "notebooks")
-NOTEBOOK_NAMES = ["BatchNormalization.ipynb"]
+NOTEBOOK_NAMES = ["FullyConnectedNets.ipynb", "BatchNormalization.ipynb", "Dropout.ipynb"]
 TIMEOUT = 300          # per cell, seconds (nbclient's timeout)
 BUDGET = 300           # per notebook, whole run, seconds (the goal on a 2-core machine: 180)
 FIGURE_JSON = os.path.join(ROOT, "docs", "bn_weight_scale.json")
