@@ -48,10 +48,32 @@ def _load(name: str):
     return importlib.import_module(f"{__name__}.{name}")
 
 
+def hidden_checks() -> List[Check]:
+    """The instructor's hidden checks (the ``hidden`` package next to this one), or none.
+
+    The package is optional: the student release leaves it out, and then there are none. Every
+    check it lists must be marked ``hidden=True``, so that it never counts in the public 100.
+    """
+    parent = __name__.rsplit(".", 1)[0]
+    try:
+        package = importlib.import_module(f"{parent}.hidden")
+    except ModuleNotFoundError as error:
+        if error.name == f"{parent}.hidden":
+            return []
+        raise
+    checks = list(package.all_checks())
+    public = [c.name for c in checks if not c.hidden]
+    if public:
+        raise RuntimeError(f"checks of the hidden package must be marked hidden=True: {public}")
+    return checks
+
+
 def all_checks(include_hidden: bool = False) -> List[Check]:
     checks: List[Check] = []
     for name in SUITE_MODULES:
         checks.extend(getattr(_load(name), "CHECKS", []))
+    if include_hidden:
+        checks.extend(hidden_checks())
     names = [check.name for check in checks]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
