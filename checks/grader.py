@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from . import compare, protocol
-from .reference import MISTAKES_FILE, Reference
+from . import compare
+from .reference import MISTAKES_FILE, Reference, stored_signatures
 from .suite import Check, all_checks
 from .worker import Limits, Outcome, WorkerSession, platform_note
 
@@ -86,7 +86,7 @@ class Mistakes:
         """The stored signatures (a test keeps them fresh); computed live only when none are stored,
         since building every variant costs seconds."""
         if MISTAKES_FILE.exists():
-            return protocol.decode(MISTAKES_FILE.read_bytes())[0]
+            return stored_signatures()
         if self.source == "live":
             try:
                 from . import mistakes

@@ -7,6 +7,11 @@ are read from ``checks/fixtures/``, which ``python -m checks fixtures`` writes a
 keeps fresh. The known mistakes' signatures work the same way: live when the mistake
 library is present, from fixtures otherwise.
 
+What belongs to the hidden checks (their reference values and the known mistakes'
+signatures on their inputs) is stored apart, in ``hidden.bin``, so that the student release
+can leave it out and a Gradescope package can keep it from student code; ``reference.bin``
+and ``mistakes.bin`` hold the public checks only.
+
 Every value goes through the encoding of ``protocol.py`` once, so live and stored values have
 exactly the same types as what comes back from a worker.
 """
@@ -27,6 +32,25 @@ from .suite import Check, all_checks
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REFERENCE_FILE = FIXTURES / "reference.bin"
 MISTAKES_FILE = FIXTURES / "mistakes.bin"
+HIDDEN_FILE = FIXTURES / "hidden.bin"  # {"reference": {...}, "mistakes": {...}} of the hidden checks
+
+
+def _stored_hidden() -> Dict[str, Any]:
+    return protocol.decode(HIDDEN_FILE.read_bytes())[0] if HIDDEN_FILE.exists() else {}
+
+
+def stored_reference() -> Dict[str, Any]:
+    """Every stored reference value by check name: the public ones, plus the hidden ones if stored."""
+    stored = dict(protocol.decode(REFERENCE_FILE.read_bytes())[0])
+    stored.update(_stored_hidden().get("reference", {}))
+    return stored
+
+
+def stored_signatures() -> Dict[str, List[Dict[str, Any]]]:
+    """Every stored known-mistake signature by check name (public, plus hidden if stored)."""
+    stored = dict(protocol.decode(MISTAKES_FILE.read_bytes())[0])
+    stored.update(_stored_hidden().get("mistakes", {}))
+    return stored
 
 
 def run_probe(check: Check, package: str) -> Dict[str, Any]:
@@ -78,7 +102,7 @@ class Reference:
                     f"{REFERENCE_FILE} is missing and solutions/ is not importable: "
                     "run `python -m checks fixtures` in the kit's checkout"
                 )
-            self._stored = protocol.decode(REFERENCE_FILE.read_bytes())[0]
+            self._stored = stored_reference()
         if name not in self._stored:
             raise KeyError(f"no stored reference for check {name!r}: run `python -m checks fixtures`")
         return self._stored[name]
@@ -89,13 +113,28 @@ def compute_reference(checks: Optional[List[Check]] = None) -> Dict[str, Any]:
 
 
 def write_fixtures() -> List[Path]:
-    """Write the stored reference values and mistake signatures; returns the files written."""
+    """Write the stored reference values and mistake signatures; returns the files written.
+
+    Public checks go to reference.bin and mistakes.bin, hidden checks to hidden.bin (removed
+    when there are no hidden checks).
+    """
     FIXTURES.mkdir(exist_ok=True)
-    written = []
-    REFERENCE_FILE.write_bytes(protocol.encode(compute_reference()))
-    written.append(REFERENCE_FILE)
     from . import mistakes
 
-    MISTAKES_FILE.write_bytes(protocol.encode(mistakes.compute_signatures()))
-    written.append(MISTAKES_FILE)
+    hidden = {check.name for check in all_checks(include_hidden=True) if check.hidden}
+    reference = compute_reference()
+    signatures = mistakes.compute_signatures()
+
+    def split(values: Dict[str, Any], keep_hidden: bool) -> Dict[str, Any]:
+        return {name: value for name, value in values.items() if (name in hidden) == keep_hidden}
+
+    REFERENCE_FILE.write_bytes(protocol.encode(split(reference, False)))
+    MISTAKES_FILE.write_bytes(protocol.encode(split(signatures, False)))
+    written = [REFERENCE_FILE, MISTAKES_FILE]
+    if hidden:
+        HIDDEN_FILE.write_bytes(protocol.encode({"reference": split(reference, True),
+                                                 "mistakes": split(signatures, True)}))
+        written.append(HIDDEN_FILE)
+    elif HIDDEN_FILE.exists():
+        HIDDEN_FILE.unlink()
     return written

@@ -10,7 +10,7 @@ import pytest
 from checks import assign, protocol
 from checks.grader import Grader, _matches, _verdict
 from checks.worker import Outcome
-from checks.reference import REFERENCE_FILE, MISTAKES_FILE, Reference, compute_reference
+from checks.reference import Reference, compute_reference, stored_reference, stored_signatures
 from checks.report import results_json, text
 from checks.suite import PUBLIC_POINTS, all_checks
 
@@ -68,7 +68,7 @@ def test_stored_reference_is_fresh():
     the stored values are compared with the live ones the way the grader compares a
     submission: each stored tree must pass its check's judge against the live one.
     """
-    stored = protocol.decode(REFERENCE_FILE.read_bytes())[0]
+    stored = stored_reference()
     live = compute_reference()
     checks = {c.name: c for c in all_checks(include_hidden=True)}
     assert set(stored) == set(live) == set(checks)
@@ -82,7 +82,7 @@ def test_stored_mistake_signatures_are_fresh():
     """Each stored signature is still recognized as its mistake by the live signature."""
     from checks import mistakes
 
-    stored = protocol.decode(MISTAKES_FILE.read_bytes())[0]
+    stored = stored_signatures()
     live = mistakes.compute_signatures()
     reference = compute_reference()
     checks = {c.name: c for c in all_checks(include_hidden=True)}
