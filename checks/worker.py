@@ -62,6 +62,7 @@ class Limits:
     memory_mb: int = 2048  # address space of the worker
     output_limit: int = 1 << 20  # bytes a worker may print during one request
     import_timeout: Optional[float] = None  # defaults to timeout + start-up allowance
+    user: Optional[str] = None  # run student code as this user (only when the grader is root)
 
 
 _SUBREAPER_SET = False
@@ -172,6 +173,21 @@ def _numpy_libdir(base: Path) -> Path:
     return libdir
 
 
+def _account(user: Optional[str]) -> Optional[tuple]:
+    """(uid, gid) to run student code as: only when the grading process is root and a user is named."""
+    if not user or os.name != "posix" or os.geteuid() != 0:
+        return None
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        raise ValueError(f"the user {user!r} that student code should run as does not exist") from None
+    if entry.pw_uid == 0:
+        raise ValueError(f"the user {user!r} is root: student code must run as an unprivileged user")
+    return entry.pw_uid, entry.pw_gid
+
+
 class Worker:
     """A student worker for one submission, started on demand and restarted after failures."""
 
@@ -183,6 +199,9 @@ class Worker:
         self.process: Optional[subprocess.Popen] = None
         self.output_path = workdir / "output.txt"
         self.started = 0
+        self.account = _account(limits.user)
+        if self.account is not None:  # the other user reads (never writes) the scratch folder
+            os.chmod(workdir, 0o755)
         _become_subreaper()
         protect_existing_children()
 
@@ -225,6 +244,8 @@ class Worker:
         popen_args: Dict[str, Any] = {}
         if os.name == "posix":
             popen_args["preexec_fn"] = self._preexec
+            if self.account is not None:
+                popen_args.update(user=self.account[0], group=self.account[1], extra_groups=[])
         else:  # pragma: no cover - Windows
             popen_args["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
         command = [
