@@ -4,6 +4,8 @@
     python -m checks grade DIR [options]    grade any folder with the assignment's layout
     python -m checks assign [--check]       write assignment/ from solutions/ (or check it is in sync)
     python -m checks fixtures [--check]     write the stored reference values and mistake signatures
+    python -m checks gradescope OUT.zip     write the Gradescope autograder (setup.sh, run_autograder, grader)
+    python -m checks batch DIR --out CSV    grade a class: one folder or zip per student, in parallel
 
 Exit status: 0 whenever grading ran (whatever the score), 1 when ``--check`` finds something
 out of date, 2 for a usage error.
@@ -17,7 +19,7 @@ from typing import List, Optional
 
 from .assign import ASSIGNMENT_DIR
 
-COMMANDS = ("grade", "assign", "fixtures")
+COMMANDS = ("grade", "assign", "fixtures", "gradescope", "batch")
 
 
 def _grade_parser() -> argparse.ArgumentParser:
@@ -92,6 +94,18 @@ def _fixtures(argv: List[str]) -> int:
     return 0
 
 
+def _gradescope(argv: List[str]) -> int:
+    from .gradescope import main as gradescope_main
+
+    return gradescope_main(["build"] + argv)
+
+
+def _batch(argv: List[str]) -> int:
+    from .batch import main as batch_main
+
+    return batch_main(argv)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("-h", "--help"):
@@ -99,6 +113,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "grade"
     try:
-        return {"grade": _grade, "assign": _assign, "fixtures": _fixtures}[command](argv)
+        return {"grade": _grade, "assign": _assign, "fixtures": _fixtures,
+                "gradescope": _gradescope, "batch": _batch}[command](argv)
     except SystemExit as stop:  # argparse's usage errors exit with 2
         return int(stop.code or 0)
