@@ -1,0 +1,265 @@
+"""The Gradescope autograder: build its zip, and grade one submission inside it.
+
+``python -m checks gradescope OUT.zip`` writes an autograder in Gradescope's contract:
+
+    setup.sh         run once, as root, when Gradescope builds the image: Python 3 and venv from
+                     apt if missing, numpy pinned to the version the kit was built with, and
+                     the unprivileged user ``student`` that student code runs as
+    run_autograder   run for every submission, as root: ``python -m checks.gradescope run``
+    checks/          the grader with its public and hidden checks and their fixtures (no
+                     solutions/, no known-mistake code: their signatures are in fixtures/)
+    given/           the kit's given modules (validation.py, ...), used when a submission lacks them
+
+``run`` reads ``$AUTOGRADER_ROOT/submission`` (default root: ``/autograder``): the assignment
+folder, its .py files at the top, or the collect zip (extracted or not). It stages a copy
+(see ``intake.py``), grades it with the hidden checks from the stored fixtures, and writes
+``$AUTOGRADER_ROOT/results/results.json`` once every student process has ended. As root, student
+code runs as ``$KIT_STUDENT_USER`` (default ``student``), which can read neither the fixtures
+(root, 0700/0600) nor write the results folder (root, 0755).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+GRADER_DIR = Path(__file__).resolve().parent
+KIT_DIR = GRADER_DIR.parent
+DEFAULT_ROOT = "/autograder"
+DEFAULT_USER = "student"
+VENV = "/opt/kit-venv"
+LEFT_OUT = ("mistakes", "__pycache__")  # folders of checks/ that the autograder does not need
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu with python3).
+# Pick a base image whose python3 numpy {numpy} supports (Ubuntu 24.04: Python 3.12).
+set -euo pipefail
+SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv
+fi
+python3 -m venv {venv}
+{venv}/bin/python -m pip install --no-cache-dir --disable-pip-version-check "numpy=={numpy}"
+chmod -R a+rX {venv}
+# The unprivileged user that runs student code.
+id -u {user} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {user}
+# The grader is readable by everyone; its fixtures (the expected values) by root alone.
+chown -R root:root "$SOURCE"
+chmod -R a+rX,go-w "$SOURCE"
+chmod 0700 "$SOURCE/checks/fixtures"
+find "$SOURCE/checks/fixtures" -type f -exec chmod 0600 {{}} +
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission, as root. AUTOGRADER_ROOT (default /autograder),
+# KIT_PYTHON and KIT_STUDENT_USER (default student) let a test run it on a fake tree.
+set -u
+ROOT="${{AUTOGRADER_ROOT:-{root}}}"
+SOURCE="$ROOT/source"
+PY="${{KIT_PYTHON:-{venv}/bin/python}}"
+[ -x "$PY" ] || PY=python3
+cd "$SOURCE" || exit 1
+exec "$PY" -I -B -c 'import sys; sys.path.insert(0, sys.argv[1]); from checks.gradescope import main; sys.exit(main(["run", "--root", sys.argv[2]]))' "$SOURCE" "$ROOT"
+"""
+
+
+# --------------------------------------------------------------------------- building the zip
+def _numpy_version() -> str:
+    import numpy
+
+    return numpy.__version__
+
+
+def _grader_files() -> List[Path]:
+    files = []
+    for path in sorted(GRADER_DIR.rglob("*")):
+        relative = path.relative_to(GRADER_DIR)
+        if path.is_dir() or relative.parts[0] in LEFT_OUT or "__pycache__" in relative.parts:
+            continue
+        if path.suffix in (".pyc", ".pyo") or path.name.startswith("."):
+            continue
+        files.append(path)
+    return files
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.external_attr = (0o100000 | mode) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def build(out: Path) -> List[str]:
+    """Write the autograder zip; returns the names it holds."""
+    from .intake import given_modules
+    from .reference import MISTAKES_FILE, REFERENCE_FILE
+
+    for needed in (REFERENCE_FILE, MISTAKES_FILE):
+        if not needed.is_file():
+            raise FileNotFoundError(f"{needed} is missing: run `python -m checks fixtures` first")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    numpy = _numpy_version()
+    names = []
+    temporary = out.with_name(out.name + ".part")
+    with zipfile.ZipFile(temporary, "w") as archive:
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+            _add(archive, name, text.format(numpy=numpy, venv=VENV, user=DEFAULT_USER, root=DEFAULT_ROOT).encode(), 0o755)
+            names.append(name)
+        for path in _grader_files():
+            name = "checks/" + path.relative_to(GRADER_DIR).as_posix()
+            _add(archive, name, path.read_bytes(), 0o644)
+            names.append(name)
+        for path in given_modules(KIT_DIR / "assignment"):
+            _add(archive, f"given/{path.name}", path.read_bytes(), 0o644)
+            names.append(f"given/{path.name}")
+        _add(archive, "requirements.txt", f"numpy=={numpy}\n".encode(), 0o644)
+        names.append("requirements.txt")
+    os.replace(temporary, out)
+    return names
+
+
+# --------------------------------------------------------------------------- grading one submission
+class SetupError(Exception):
+    """The autograder cannot grade safely (no such user, unreadable interpreter): exit status 1."""
+
+
+def _lock_down(source: Path, results: Path) -> None:
+    """As root: fixtures readable by root alone; the results folder root's, 0755; grader read-only."""
+    fixtures = source / "checks" / "fixtures"
+    for path in [fixtures] + sorted(fixtures.rglob("*")):
+        os.chown(path, 0, 0, follow_symlinks=False)
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+    results.mkdir(parents=True, exist_ok=True)
+    os.chown(results, 0, 0)
+    os.chmod(results, 0o755)
+    for path in results.iterdir():  # nothing from before this run counts
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+
+
+def _preflight(user: str, staged: Path, workdir: Path) -> None:
+    """Check that ``user`` can run the interpreter, import numpy and read the grader and the copy."""
+    probe = ("import numpy, sys; open(sys.argv[1], 'rb').read(); "
+             "import os; os.listdir(sys.argv[2])")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", probe, str(GRADER_DIR / "child.py"), str(staged)],
+            user=user, group=_group(user), extra_groups=[], cwd=str(workdir),
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise SetupError(f"the user {user!r} cannot start {sys.executable}: {error}") from None
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        raise SetupError(
+            f"the user {user!r} cannot run the grader's worker ({tail[0]}): the interpreter, numpy's "
+            "site-packages and the autograder's source must be readable by every user"
+        )
+
+
+def _group(user: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(user).pw_gid
+
+
+def _student_user() -> Optional[str]:
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    user = os.environ.get("KIT_STUDENT_USER", DEFAULT_USER)
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        raise SetupError(f"the user {user!r} does not exist: setup.sh creates it (useradd {user})") from None
+    if entry.pw_uid == 0:
+        raise SetupError(f"the user {user!r} is root: student code must run as an unprivileged user")
+    return user
+
+
+def _write_results(data: Dict[str, Any], path: Path) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=".results-", dir=str(path.parent))
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(data, out, indent=2)
+        out.write("\n")
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+
+
+def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, Any]:
+    """Grade ``root/submission`` and write ``root/results/results.json``; returns what was written."""
+    from . import report
+    from .grader import Grader
+    from .intake import stage
+    from .reference import Reference
+    from .worker import Limits
+
+    begin = time.monotonic()
+    root = Path(root)
+    source, results = root / "source", root / "results"
+    user = _student_user()
+    if user is not None:
+        _lock_down(source, results)
+    else:
+        results.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="kit-gradescope-"))
+    try:
+        os.chmod(scratch, 0o755)
+        given = source / "given"
+        intake = stage(root / "submission", scratch / "submission", given=given if given.is_dir() else None)
+        if user is not None:
+            _preflight(user, intake.folder, scratch)
+        grader = Grader(Limits(timeout=timeout, memory_mb=memory_mb, user=user), include_hidden=True,
+                        reference=Reference("fixtures"))
+        graded = grader.grade(intake.folder)  # every student process has ended when this returns
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    graded.submission = "your submission"
+    graded.notes = intake.notes + graded.notes
+    graded.seconds = time.monotonic() - begin
+    data = report.results_json(graded)
+    if intake.notes:
+        data["output"] += "\n" + "\n".join(f"Note: {note}" for note in intake.notes)
+    data["extra_data"]["student_user"] = user
+    _write_results(data, results / "results.json")
+    print(report.text(graded, verbose=True))
+    return data
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m checks.gradescope")
+    commands = parser.add_subparsers(dest="command", required=True)
+    building = commands.add_parser("build", help="write the autograder zip")
+    building.add_argument("out", help="the zip to write (e.g. autograder.zip)")
+    running = commands.add_parser("run", help="grade the submission of an autograder tree (run_autograder)")
+    running.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT))
+    running.add_argument("--timeout", type=float, default=5.0)
+    running.add_argument("--memory", type=int, default=2048)
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        names = build(Path(args.out))
+        print(f"Wrote {args.out}: setup.sh, run_autograder and {len(names) - 2} more files")
+        return 0
+    try:
+        run(Path(args.root), timeout=args.timeout, memory_mb=args.memory)
+    except SetupError as error:
+        print(f"autograder error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
