@@ -309,12 +309,15 @@ def _finish(intake: Intake, given: Optional[Path]) -> Intake:
     if not present and not intake.notes:
         intake.notes.append("no assignment module (layers.py, ...) was found in the submission: nothing could be graded")
     if given is not None and present:
+        supplied = []
         for path in sorted(Path(given).glob("*.py")):
             if path.name not in present:
                 shutil.copyfile(path, intake.folder / path.name)
                 os.chmod(intake.folder / path.name, 0o644)
-                if path.name != "__init__.py":
-                    intake.notes.append(f"{path.name} was missing: the kit's given copy was used")
+                supplied.append(path.name)
+        shown = [name for name in supplied if name != "__init__.py"]
+        if shown:
+            intake.notes.append(f"the kit's given {', '.join(shown)} (not in the submission) were used")
     return intake
 
 
