@@ -4,6 +4,8 @@
     python -m checks grade DIR [options]    grade any folder with the assignment's layout
     python -m checks assign [--check]       write assignment/ from solutions/ (or check it is in sync)
     python -m checks fixtures [--check]     write the stored reference values and mistake signatures
+    python -m checks release OUT.zip        build the student release (no solutions, no hidden checks)
+    python -m checks collect [--out ZIP]    grade assignment/ and write the submission zip to hand in
     python -m checks gradescope OUT.zip     write the Gradescope autograder (setup.sh, run_autograder, grader)
     python -m checks batch DIR --out CSV    grade a class: one folder or zip per student, in parallel
 
@@ -17,9 +19,11 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from .assign import ASSIGNMENT_DIR
+# Not imported from assign.py: the student release leaves the instructor's tools out.
+ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent / "assignment"
+INSTRUCTOR_MODULES = ("assign", "mistakes", "hidden", "release", "gradescope", "batch")
 
-COMMANDS = ("grade", "assign", "fixtures", "gradescope", "batch")
+COMMANDS = ("grade", "assign", "fixtures", "gradescope", "batch", "release", "collect")
 
 
 def _grade_parser() -> argparse.ArgumentParser:
@@ -106,6 +110,18 @@ def _batch(argv: List[str]) -> int:
     return batch_main(argv)
 
 
+def _release(argv: List[str]) -> int:
+    from .release import main as release_main
+
+    return release_main(argv)
+
+
+def _collect(argv: List[str]) -> int:
+    from .collect import main as collect_main
+
+    return collect_main(argv)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("-h", "--help"):
@@ -114,6 +130,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "grade"
     try:
         return {"grade": _grade, "assign": _assign, "fixtures": _fixtures,
-                "gradescope": _gradescope, "batch": _batch}[command](argv)
+                "gradescope": _gradescope, "batch": _batch,
+                "release": _release, "collect": _collect}[command](argv)
     except SystemExit as stop:  # argparse's usage errors exit with 2
         return int(stop.code or 0)
+    except ModuleNotFoundError as missing:  # the student release has no instructor's tools
+        if missing.name not in {f"{__package__}.{name}" for name in INSTRUCTOR_MODULES} | {"solutions"}:
+            raise
+        print(f"error: `python -m checks {command}` is a command of the instructor's kit; this copy has "
+              f"no {missing.name}", file=sys.stderr)
+        return 2
