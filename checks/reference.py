@@ -118,12 +118,12 @@ def write_fixtures() -> List[Path]:
     Public checks go to reference.bin and mistakes.bin, hidden checks to hidden.bin (removed
     when there are no hidden checks).
     """
-    FIXTURES.mkdir(exist_ok=True)
-    from . import mistakes
+    from .mistakes import compute_signatures  # absent from the student release: ModuleNotFoundError
 
+    FIXTURES.mkdir(exist_ok=True)
     hidden = {check.name for check in all_checks(include_hidden=True) if check.hidden}
     reference = compute_reference()
-    signatures = mistakes.compute_signatures()
+    signatures = compute_signatures()
 
     def split(values: Dict[str, Any], keep_hidden: bool) -> Dict[str, Any]:
         return {name: value for name, value in values.items() if (name in hidden) == keep_hidden}
