@@ -224,7 +224,7 @@ def release_contents(kit_root: Path = KIT_ROOT, check_sync: bool = True) -> Dict
     if check_sync:
         from .assign import differences
 
-        problems = differences()
+        problems = differences(kit_root / "assignment", kit_root / "solutions")
         if problems:
             raise ReleaseError("assignment/ is out of date with solutions/: run `python -m checks assign` first\n"
                                + "\n".join(problems[:10]))
