@@ -5,7 +5,6 @@ a student who tries to overwrite another's grade), re-runs that skip what did no
 import csv
 import json
 import os
-import pwd
 import shutil
 import stat
 import subprocess
