@@ -136,8 +136,8 @@ python -m checks collect        # grades assignment/ and writes submission.zip
 
 Upload `submission.zip` to Gradescope. It holds the `.py` files of `assignment/` and a small
 `manifest.json` (file hashes and your local score). Gradescope grades the same checks again,
-plus a few more (float32 inputs, edge-case batch sizes, a deeper net, longer optimizer runs)
-whose results appear once grades are published.
+so you get the same public score there, plus a few more checks whose results appear once
+grades are published: code that is right in general, not only on the inputs above, passes them.
 """
 
 
