@@ -233,6 +233,8 @@ class Grader:
             imported[module] = f"{module}.py could not be imported: {error.get('type')}: {error.get('message', '')}{_where(error)}"
         else:
             imported[module] = f"{module}.py could not be imported: {outcome.reason}"
+            if outcome.output.strip():  # e.g. the worker's own start-up error, or what the module printed
+                imported[module] += "\nIt printed: " + outcome.output.strip()[-600:]
         return imported[module]
 
     def _judge(self, check: Check, outcome: Outcome):
