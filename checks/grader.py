@@ -241,7 +241,9 @@ class Grader:
         if outcome.status == "failed":
             lines = [f"{check.function}: {outcome.reason}"]
             if outcome.output.strip():
-                lines.append("It printed: " + outcome.output.strip()[:300])
+                printed = outcome.output.strip().splitlines()
+                more = f" (and {len(printed) - 3} more lines)" if len(printed) > 3 else ""
+                lines.append("It printed: " + " | ".join(line[:100] for line in printed[:3]) + more)
             return False, "\n".join(lines), None
         want = self.reference.expected(check)
         if "tree" not in want:
@@ -266,9 +268,15 @@ class Grader:
         return CheckResult(
             name=check.name, function=check.function, module=check.module, max_score=check.points,
             score=check.points if passed else 0.0, passed=passed,
-            feedback=feedback if passed or not check.what else f"{feedback}\n(Checked: {check.what})",
+            feedback=feedback if passed else f"{feedback}\n({_where_graded(check)})",
             seconds=time.monotonic() - started, hidden=check.hidden,
         )
+
+
+def _where_graded(check: Check) -> str:
+    """Which function of which file the check grades, and what it compared."""
+    place = f"{check.function} in {check.module}.py"
+    return f"{place}. Checked: {check.what}" if check.what else place
 
 
 def grade(path: Path, **options: Any) -> GradeReport:
