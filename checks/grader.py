@@ -242,7 +242,7 @@ class Grader:
             lines = [f"{check.function}: {outcome.reason}"]
             if outcome.output.strip():
                 printed = outcome.output.strip().splitlines()
-                more = f" (and {len(printed) - 3} more lines)" if len(printed) > 3 else ""
+                more = " | ..." if len(printed) > 3 else ""
                 lines.append("It printed: " + " | ".join(line[:100] for line in printed[:3]) + more)
             return False, "\n".join(lines), None
         want = self.reference.expected(check)
