@@ -11,12 +11,16 @@ where floats are needed, a string where a number is needed); a ``ValueError`` me
 kind is right but the value is not (a shape, a range, an unknown option).
 
 The checks are cheap: they look at types, shapes and dtypes, never at every entry of an
-array, except for the class labels of ``softmax_loss`` (their range has to be read).
+array, except for the class labels of ``softmax_loss`` (their range has to be read). They
+run on every call of every layer, so they stay cheap in the usual case too: the common
+type is tested first (``dtype.kind`` rather than ``np.issubdtype``, ``math`` rather than
+numpy on Python numbers), and an error message is only built once something is wrong.
 
 Hyperparameters are returned as Python floats: a numpy float64 scalar such as
 ``np.float64(0.9)`` would turn float32 arrays into float64 ones (numpy 2 promotion
 rules), a Python float does not.
 """
+import math
 import numbers
 
 import numpy as np
@@ -51,7 +55,7 @@ def check_array(value, name, func=None, ndim=None, min_ndim=None, floating=True)
     if not isinstance(value, np.ndarray):
         raise TypeError(
             f"{where}{name} must be a numpy array (numpy.ndarray); got {_describe(value)}")
-    if floating and not np.issubdtype(value.dtype, np.floating):
+    if floating and value.dtype.kind != "f":  # float16, float32, float64, longdouble
         raise TypeError(
             f"{where}{name} must hold floats (float32 or float64); got dtype {value.dtype}"
             f" (convert it with {name}.astype(np.float64))")
@@ -95,13 +99,14 @@ def check_affine_inputs(x, w, b, func=None):
     check_array(w, "w", func, ndim=2)
     check_array(b, "b", func, ndim=1)
     n = x.shape[0]
-    d = int(np.prod(x.shape[1:]))
+    d = math.prod(x.shape[1:])
     if w.shape[0] != d:
         raise ValueError(
             f"{_where(func)}x of shape {x.shape} flattens to ({n}, {d}), so w must have "
             f"{d} rows (shape ({d}, M)); got w of shape {w.shape}")
     m = w.shape[1]
-    check_shape(b, "b", (m,), func, why=f"one bias per column of w, whose shape is {w.shape}")
+    if b.shape != (m,):
+        check_shape(b, "b", (m,), func, why=f"one bias per column of w, whose shape is {w.shape}")
     return n, d, m
 
 
@@ -150,12 +155,15 @@ def check_number(value, name, func=None, low=None, high=None,
     - what: an explanation placed after the name in the message.
     """
     explain = f" ({what})" if what else ""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if type(value) is float:  # the usual case
+        number = value
+    elif isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{_where(func)}{name}{explain} must be a number; got {_describe(value)}")
-    number = float(value)
+    else:
+        number = float(value)
     too_low = low is not None and (number < low or (low_open and number == low))
     too_high = high is not None and (number > high or (high_open and number == high))
-    if not np.isfinite(number) or too_low or too_high:
+    if not math.isfinite(number) or too_low or too_high:
         left = "-inf" if low is None else f"{low:g}"
         right = "inf" if high is None else f"{high:g}"
         interval = f"{'(' if low_open or low is None else '['}{left}, {right}" \
@@ -174,7 +182,8 @@ def check_keep_prob(value, name="p", func=None):
 
 def check_int(value, name, func=None, minimum=None):
     """Check that ``value`` is an integer (not a bool), at least ``minimum``; return an int."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if type(value) is not int and (isinstance(value, (bool, np.bool_))
+                                   or not isinstance(value, numbers.Integral)):
         raise TypeError(f"{_where(func)}{name} must be an integer; got {_describe(value)}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{_where(func)}{name} must be at least {minimum}; got {value!r}")
@@ -189,7 +198,7 @@ def check_labels(y, num_samples, num_classes, name="y", func=None):
     if not isinstance(y, np.ndarray):
         raise TypeError(
             f"{where}{name} must be a numpy array of integer labels; got {_describe(y)}")
-    if not np.issubdtype(y.dtype, np.integer):
+    if y.dtype.kind not in "iu":  # signed or unsigned integers
         raise TypeError(
             f"{where}{name} must hold integer class labels (an integer dtype such as int64); "
             f"got dtype {y.dtype}")
