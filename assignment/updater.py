@@ -74,7 +74,7 @@ def sgd_momentum(w, dw, config=None):
     momentum = check_number(config["momentum"], "config['momentum']", func,
                             low=0.0, high=1.0, high_open=True)
     check_state_array(config, "velocity", w, "config", func)
-    v = config.get("velocity", np.zeros_like(w))
+    v = config["velocity"] if "velocity" in config else np.zeros_like(w)
     # TODO: Implement the momentum update into next_w, and assign the new velocity to
     # v (a new array; the code below stores it in config).
     raise NotImplementedError("sgd_momentum is not implemented yet (assignment/updater.py)")
@@ -105,7 +105,7 @@ def rmsprop(w, dw, config=None):
                               low=0.0, high=1.0, high_open=True)
     epsilon = check_number(config["epsilon"], "config['epsilon']", func, low=0.0)
     check_state_array(config, "cache", w, "config", func)
-    cache = config.get("cache", np.zeros_like(w))
+    cache = config["cache"] if "cache" in config else np.zeros_like(w)
     # TODO: Implement the RMSProp update into next_w, and assign the new moving average
     # of the squared gradients to cache (the code below stores it in config).
     raise NotImplementedError("rmsprop is not implemented yet (assignment/updater.py)")
@@ -146,8 +146,8 @@ def adam(w, dw, config=None):
     epsilon = check_number(config["epsilon"], "config['epsilon']", func, low=0.0)
     check_state_array(config, "m", w, "config", func)
     check_state_array(config, "v", w, "config", func)
-    m = config.get("m", np.zeros_like(w))
-    v = config.get("v", np.zeros_like(w))
+    m = config["m"] if "m" in config else np.zeros_like(w)
+    v = config["v"] if "v" in config else np.zeros_like(w)
     t = check_int(config.get("t", 0), "config['t']", func, minimum=0)
     # TODO: Implement the Adam update into next_w, and assign the new values of m, v
     # and t (the code below stores them in config). Increment t before the
