@@ -1,5 +1,6 @@
 """A fully-connected network of any depth, with optional batch/layer normalization and
 dropout."""
+import math
 import numbers
 
 import numpy as np
@@ -154,19 +155,19 @@ class FullyConnectedNet:
         """
         func = "FullyConnectedNet.loss"
         check_array(X, "X", func, min_ndim=2, floating=False)
-        if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
+        if X.dtype.kind not in "fiu":  # floats, signed or unsigned integers
             raise TypeError(f"{func}: X must hold numbers; got dtype {X.dtype}")
         input_dim = self.params["W1"].shape[0] if "W1" in self.params else None
-        if input_dim is not None and int(np.prod(X.shape[1:])) != input_dim:
+        if input_dim is not None and math.prod(X.shape[1:]) != input_dim:
             raise ValueError(
-                f"{func}: X of shape {X.shape} has {int(np.prod(X.shape[1:]))} features "
+                f"{func}: X of shape {X.shape} has {math.prod(X.shape[1:])} features "
                 f"per sample; the network expects input_dim = {input_dim}")
         if y is not None:
             num_classes = self.params[f"b{self.num_layers}"].shape[0] \
                 if f"b{self.num_layers}" in self.params else None
             if num_classes is not None:
                 check_labels(y, X.shape[0], num_classes, "y", func)
-        X = X.astype(self.dtype)
+        X = X.astype(self.dtype, copy=False)  # no copy when X already has the dtype
         mode = "test" if y is None else "train"
 
         # Set the train/test mode of the dropout and normalization layers: they behave

@@ -1,5 +1,6 @@
 """A fully-connected network of any depth, with optional batch/layer normalization and
 dropout."""
+import math
 import numbers
 
 import numpy as np
@@ -169,19 +170,19 @@ class FullyConnectedNet:
         """
         func = "FullyConnectedNet.loss"
         check_array(X, "X", func, min_ndim=2, floating=False)
-        if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
+        if X.dtype.kind not in "fiu":  # floats, signed or unsigned integers
             raise TypeError(f"{func}: X must hold numbers; got dtype {X.dtype}")
         input_dim = self.params["W1"].shape[0] if "W1" in self.params else None
-        if input_dim is not None and int(np.prod(X.shape[1:])) != input_dim:
+        if input_dim is not None and math.prod(X.shape[1:]) != input_dim:
             raise ValueError(
-                f"{func}: X of shape {X.shape} has {int(np.prod(X.shape[1:]))} features "
+                f"{func}: X of shape {X.shape} has {math.prod(X.shape[1:])} features "
                 f"per sample; the network expects input_dim = {input_dim}")
         if y is not None:
             num_classes = self.params[f"b{self.num_layers}"].shape[0] \
                 if f"b{self.num_layers}" in self.params else None
             if num_classes is not None:
                 check_labels(y, X.shape[0], num_classes, "y", func)
-        X = X.astype(self.dtype)
+        X = X.astype(self.dtype, copy=False)  # no copy when X already has the dtype
         mode = "test" if y is None else "train"
 
         # Set the train/test mode of the dropout and normalization layers: they behave
@@ -239,9 +240,10 @@ class FullyConnectedNet:
         # BEGIN SOLUTION
         data_loss, dscores = softmax_loss(scores, y)
         reg_loss = 0.0
-        for i in range(1, self.num_layers + 1):
-            w = self.params[f"W{i}"]
-            reg_loss += 0.5 * self.reg * float(np.sum(w * w))
+        if self.reg:  # (without regularization there is nothing to add)
+            for i in range(1, self.num_layers + 1):
+                w = self.params[f"W{i}"]
+                reg_loss += 0.5 * self.reg * float(np.sum(w * w))
         loss = data_loss + reg_loss
 
         dh, grads[f"W{last}"], grads[f"b{last}"] = affine_backward(dscores, last_cache)
@@ -256,8 +258,17 @@ class FullyConnectedNet:
             if self.normalization == "layernorm":
                 dh, grads[f"gamma{i}"], grads[f"beta{i}"] = layernorm_backward(
                     dh, layer_cache["norm"])
-            dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(dh, layer_cache["affine"])
-        for i in range(1, self.num_layers + 1):
-            grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]
+            if i > 1:
+                dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(
+                    dh, layer_cache["affine"])
+            else:
+                # The first layer's input is the data X, whose gradient is never used:
+                # compute dW1 and db1 alone (affine_backward's formulas without dx, the
+                # largest product of the backward pass).
+                grads["W1"] = X.reshape(X.shape[0], -1).T @ dh
+                grads["b1"] = dh.sum(axis=0)
+        if self.reg:
+            for i in range(1, self.num_layers + 1):
+                grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]
         # END SOLUTION
         return loss, grads
