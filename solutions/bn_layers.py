@@ -112,23 +112,17 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     if mode == "train":
         # The formulas of the step-by-step version, arranged for speed on large batches
         # (benchmarks/ measures it): each (N, D) array is allocated once and filled in
-        # place (out=), the sum of squares is taken without a temporary (einsum), and
-        # the (N, D) work is split into two halves of rows that two threads run at once
-        # (numpy releases the GIL inside its loops). Column sums over the batch are the
-        # sums of the two halves' column sums.
+        # place (out=), the sum of squares is taken without a temporary (einsum), and on
+        # large batches the rows are split in two halves, the second handled by a helper
+        # thread while this one does the first (numpy releases the GIL inside its loops).
+        # Column sums over the batch are the sums of the two halves' column sums.
         from concurrent.futures import ThreadPoolExecutor
+        from contextlib import nullcontext
         num_samples = x.shape[0]
         xmu, xhat, out = np.empty_like(x), np.empty_like(x), np.empty_like(x)
-        halves = [slice(None)]
-        if x.size >= 1 << 18:  # below that, starting threads costs more than it saves
-            halves = [slice(0, num_samples // 2), slice(num_samples // 2, None)]
-
-        def over_halves(work):
-            """[work(rows) for rows in halves], in parallel when there are two."""
-            if len(halves) == 1:
-                return [work(halves[0])]
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                return list(pool.map(work, halves))
+        large = x.size >= 1 << 18  # below that, a thread costs more than it saves
+        halves = [slice(0, num_samples // 2), slice(num_samples // 2, None)] if large \
+            else [slice(None)]
 
         def center(rows):
             np.subtract(x[rows], mu, out=xmu[rows])
@@ -139,10 +133,18 @@ def batchnorm_forward(x, gamma, beta, bn_param):
             np.multiply(xhat[rows], gamma, out=out[rows])
             out[rows] += beta
 
-        mu = sum(over_halves(lambda rows: x[rows].sum(axis=0))) / num_samples
-        var = sum(over_halves(center)) / num_samples
-        inv_std = 1 / np.sqrt(var + eps)
-        over_halves(normalize)
+        with ThreadPoolExecutor(max_workers=1) if large else nullcontext() as helper:
+            def over_halves(work):
+                """[work(rows) for rows in halves], the two halves at once."""
+                if helper is None:
+                    return [work(halves[0])]
+                second = helper.submit(work, halves[1])
+                return [work(halves[0]), second.result()]
+
+            mu = sum(over_halves(lambda rows: x[rows].sum(axis=0))) / num_samples
+            var = sum(over_halves(center)) / num_samples
+            inv_std = 1 / np.sqrt(var + eps)
+            over_halves(normalize)
         cache = (xhat, xmu, inv_std, gamma)
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * var
@@ -244,22 +246,16 @@ def batchnorm_backward_alt(dout, cache):
     # vectorized lines, reusing dbeta = sum(dout) and dgamma = sum(dout * xhat).
     # BEGIN SOLUTION
     # dx = (gamma * inv_std / N) * (N * dout - dbeta - xhat * dgamma), computed into
-    # one new array in place, with the two halves of the rows in two threads as in
-    # batchnorm_forward (the column sums of the halves add up).
+    # one new array in place, with the two halves of the rows in two threads for large
+    # batches as in batchnorm_forward (the column sums of the halves add up).
     from concurrent.futures import ThreadPoolExecutor
+    from contextlib import nullcontext
     xhat, _, inv_std, gamma = cache
     num_samples = dout.shape[0]
     dx = np.empty_like(dout)
-    halves = [slice(None)]
-    if dout.size >= 1 << 18:  # below that, starting threads costs more than it saves
-        halves = [slice(0, num_samples // 2), slice(num_samples // 2, None)]
-
-    def over_halves(work):
-        """[work(rows) for rows in halves], in parallel when there are two."""
-        if len(halves) == 1:
-            return [work(halves[0])]
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            return list(pool.map(work, halves))
+    large = dout.size >= 1 << 18  # below that, a thread costs more than it saves
+    halves = [slice(0, num_samples // 2), slice(num_samples // 2, None)] if large \
+        else [slice(None)]
 
     def column_sums(rows):
         return dout[rows].sum(axis=0), np.einsum("ij,ij->j", dout[rows], xhat[rows])
@@ -270,10 +266,18 @@ def batchnorm_backward_alt(dout, cache):
         dx_rows -= dbeta / num_samples
         dx_rows *= gamma * inv_std
 
-    sums = over_halves(column_sums)
-    dbeta = sum(dbeta_part for dbeta_part, _ in sums)
-    dgamma = sum(dgamma_part for _, dgamma_part in sums)
-    over_halves(gradient)
+    with ThreadPoolExecutor(max_workers=1) if large else nullcontext() as helper:
+        def over_halves(work):
+            """[work(rows) for rows in halves], the two halves at once."""
+            if helper is None:
+                return [work(halves[0])]
+            second = helper.submit(work, halves[1])
+            return [work(halves[0]), second.result()]
+
+        sums = over_halves(column_sums)
+        dbeta = sum(dbeta_part for dbeta_part, _ in sums)
+        dgamma = sum(dgamma_part for _, dgamma_part in sums)
+        over_halves(gradient)
     # END SOLUTION
     return dx, dgamma, dbeta
 
