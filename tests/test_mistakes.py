@@ -38,3 +38,21 @@ def test_known_mistake_is_caught_and_named(mistake, tmp_path):
     assert failed, f"{mistake.id} passed every check of {mistake.target}"
     named = [r for r in failed if f"This looks like a known mistake: {mistake.title}" in r.feedback]
     assert named, "the feedback does not name the mistake:\n" + "\n---\n".join(r.feedback for r in failed)
+
+
+def test_an_edit_that_no_longer_matches_the_reference_fails_loudly():
+    from checks import mistakes
+
+    before = len(mistakes._REGISTRY)
+    with pytest.raises(ValueError, match="occurs 0 times in the reference FullyConnectedNet.loss"):
+        mistakes.mistake_edit("FullyConnectedNet.loss", "t", "h", id="stale", edits=[("no such line", "x")])
+    with pytest.raises(ValueError, match="occurs 2 times"):
+        mistakes.mistake_edit("FullyConnectedNet.loss", "t", "h", id="ambiguous",
+                              edits=[("if self.use_dropout:", "if False:")])
+    assert len(mistakes._REGISTRY) == before
+
+
+def test_an_edited_variant_is_the_reference_method_with_the_edit():
+    variant = next(m for m in MISTAKES if m.id == "loss_bn_param_mode_key")
+    assert variant.source.startswith("def loss_bn_param_mode_key(self, X, y=None):")
+    assert "bn_param[mode] = mode" in variant.source and 'bn_param["mode"] = mode' not in variant.source

@@ -64,6 +64,39 @@ def mistake(target: str, title: str, hint: str) -> Callable:
     return register
 
 
+def mistake_edit(target: str, title: str, hint: str, id: str, edits: List[tuple]) -> None:  # noqa: A002
+    """Register a mistake written as edits of the reference's own ``target`` function.
+
+    ``edits`` is a list of ``(old, new)`` pairs applied to the reference's source (dedented);
+    each ``old`` must occur exactly once, so a variant whose reference changed under it fails
+    loudly instead of drifting. Use it where the buggy variant differs from a long reference
+    function in a line or two (the network's methods), so the variant stays "the solution
+    with one bug" without copying the solution.
+    """
+    module = sys._getframe(1).f_globals["__name__"].rsplit(".", 1)[-1]
+    source = _reference_source(module, target)
+    for old, new in edits:
+        count = source.count(old)
+        if count != 1:
+            raise ValueError(f"mistake {id}: {old!r} occurs {count} times in the reference {target}, not once")
+        source = source.replace(old, new)
+    name = target.split(".")[-1]
+    source = source.replace(f"def {name}(", f"def {id}(", 1)
+    _REGISTRY.append(Mistake(id, module, target, title, hint, source))
+
+
+def _reference_source(module: str, target: str) -> str:
+    """The dedented source of ``target`` (``name`` or ``Class.method``) in solutions/<module>.py."""
+    path = Path(__file__).resolve().parents[2] / "solutions" / f"{module}.py"
+    text = path.read_text(encoding="utf-8")
+    nodes = ast.parse(text).body
+    for part in target.split("."):
+        node = next(n for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part)
+        nodes = node.body
+    lines = text.splitlines(keepends=True)[node.lineno - 1 : node.end_lineno]
+    return textwrap.dedent("".join(lines))
+
+
 def all_mistakes() -> List[Mistake]:
     if not _REGISTRY:
         for name in MODULES:
