@@ -64,7 +64,8 @@ def mistake(target: str, title: str, hint: str) -> Callable:
     return register
 
 
-def mistake_edit(target: str, title: str, hint: str, id: str, edits: List[tuple]) -> None:  # noqa: A002
+def mistake_edit(target: str, title: str, hint: str, id: str, edits: List[tuple],  # noqa: A002
+                 module: str = "") -> None:
     """Register a mistake written as edits of the reference's own ``target`` function.
 
     ``edits`` is a list of ``(old, new)`` pairs applied to the reference's source (dedented);
@@ -73,7 +74,7 @@ def mistake_edit(target: str, title: str, hint: str, id: str, edits: List[tuple]
     function in a line or two (the network's methods), so the variant stays "the solution
     with one bug" without copying the solution.
     """
-    module = sys._getframe(1).f_globals["__name__"].rsplit(".", 1)[-1]
+    module = module or sys._getframe(1).f_globals["__name__"].rsplit(".", 1)[-1]
     source = _reference_source(module, target)
     for old, new in edits:
         count = source.count(old)
