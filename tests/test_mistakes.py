@@ -47,7 +47,7 @@ def test_an_edit_that_no_longer_matches_the_reference_fails_loudly():
     with pytest.raises(ValueError, match="occurs 0 times in the reference FullyConnectedNet.loss"):
         mistakes.mistake_edit("FullyConnectedNet.loss", "t", "h", id="stale", edits=[("no such line", "x")],
                               module="fc_net")
-    with pytest.raises(ValueError, match="occurs 2 times"):
+    with pytest.raises(ValueError, match=r"occurs [2-9] times"):
         mistakes.mistake_edit("FullyConnectedNet.loss", "t", "h", id="ambiguous",
                               edits=[("if self.use_dropout:", "if False:")], module="fc_net")
     assert len(mistakes._REGISTRY) == before
