@@ -3,7 +3,6 @@ print the markdown tables."""
 import argparse
 import os
 import platform
-import sys
 
 import numpy as np
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import struct
-from typing import Any, BinaryIO, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 

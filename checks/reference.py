@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional

@@ -4,10 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from checks import assign, protocol
+from checks import assign
 from checks.grader import Grader, _matches, _verdict
 from checks.worker import Outcome
 from checks.reference import Reference, compute_reference, stored_reference, stored_signatures

@@ -6,7 +6,6 @@ import pytest
 from checks import assign
 from checks.grader import Grader
 from checks.mistakes import all_mistakes, build_variant
-from checks.suite import all_checks
 
 ROOT = Path(__file__).resolve().parent.parent
 MISTAKES = all_mistakes()

@@ -9,7 +9,7 @@ backward at least matches the student's forward (then the mistake is in the forw
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Sequence, Tuple
 
 import numpy as np
 

@@ -649,7 +649,7 @@ def _combined_judge(got, want):
     label = _label(COMBINED["normalization"], COMBINED["keep"], COMBINED["reg"])
     shapes = _shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm")
     loss, grads = _loss_and_grads(got["ret"], shapes, f"loss(X, y) for {label}")
-    twin = compare.scalar(got["twin"], f"the loss with dropout_keep_ratio=1")
+    twin = compare.scalar(got["twin"], "the loss with dropout_keep_ratio=1")
     try:
         _check_dropout_net(label, loss, grads, got.get("numeric"), shapes, twin)
     except Failed as failure:
