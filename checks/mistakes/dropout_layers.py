@@ -77,6 +77,24 @@ def dropout_forward_global_seed(x, dropout_param):
     return out, (mask, mode, p, implementation)
 
 
+@mistake("dropout_forward", "seed 0 is treated as no seed (if dropout_param.get('seed'):)",
+         "0 is a valid seed: test `dropout_param.get('seed') is not None`, then draw the mask from "
+         "np.random.default_rng(seed)")
+def dropout_forward_seed_zero_ignored(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    implementation = dropout_param.get("implementation", "upscale_in_train")
+    rng = np.random.default_rng(dropout_param["seed"] if dropout_param.get("seed") else None)
+    if mode == "train":
+        mask = (rng.random(x.shape) < p).astype(x.dtype)
+        if implementation == "upscale_in_train":
+            mask /= p
+        out = x * mask
+    else:
+        mask = None
+        out = x.copy() if implementation == "upscale_in_train" else x * p
+    return out, (mask, mode, p, implementation)
+
+
 @mistake("dropout_backward", "the gradient ignores the mask (dx = dout)",
          "dropout multiplies x by the mask, so its gradient multiplies dout by the same mask: "
          "dx = dout * mask, with the mask from the cache")

@@ -239,6 +239,8 @@ def _seed_probe(sub):
         "seed 7": _forward(module, x, _param(0.5, "train", seed=7)),
         "seed 7 again": _forward(module, x, _param(0.5, "train", seed=7)),
         "seed 8": _forward(module, x, _param(0.5, "train", seed=8)),
+        "seed 0": _forward(module, x, _param(0.5, "train", seed=0)),
+        "seed 0 again": _forward(module, x, _param(0.5, "train", seed=0)),
         "no seed": _forward(module, x, _param(0.5, "train")),
         "no seed again": _forward(module, x, _param(0.5, "train")),
     }
@@ -250,7 +252,8 @@ def _seed_probe(sub):
 
 def _seed_diagnose(got, want) -> List[Problem]:
     outs = {key: _forward_out(got[key], "dropout_forward", f"dropout_forward's out in train mode ({key})", SEED_SHAPE)
-            for key in ("seed 7", "seed 7 again", "seed 8", "no seed", "no seed again", "seed 3")}
+            for key in ("seed 7", "seed 7 again", "seed 8", "seed 0", "seed 0 again", "no seed", "no seed again",
+                        "seed 3")}
     kept = {key: out != 0 for key, out in outs.items()}
     problems: List[Problem] = []
     if not np.array_equal(outs["seed 7"], outs["seed 7 again"]):
@@ -262,6 +265,11 @@ def _seed_diagnose(got, want) -> List[Problem]:
         problems.append(("seeds ignored",
                          "dropout_forward kept the same units with seed 7 and seed 8: the mask must depend on "
                          "the seed"))
+    if not np.array_equal(outs["seed 0"], outs["seed 0 again"]):
+        problems.append(("seed 0 ignored",
+                         "dropout_forward gave different outputs for the same seed 0: 0 is a seed like any "
+                         "other, so test whether one was given with `dropout_param.get('seed') is not None` "
+                         "(or `'seed' in dropout_param`), not with `if dropout_param.get('seed'):`"))
     if np.array_equal(kept["no seed"], kept["no seed again"]):
         problems.append(("no seed, same mask",
                          "two calls without a seed kept the same units: without a seed every call must draw a "
@@ -472,7 +480,7 @@ CHECKS = [
           what="out in test mode with p = 0.3: x for upscale_in_train (the default), x * p for downgrade_in_infer"),
     Check("dropout_forward: seed", "dropout_forward", MODULE, 2,
           _seed_probe, _judge(_seed_diagnose), matches=_matches(_seed_diagnose),
-          what="same seed, same output; another seed or no seed, another mask; numpy's global generator "
+          what="same seed (0 included), same output; another seed or no seed, another mask; numpy's global generator "
                "untouched by a seeded call"),
     Check("dropout_backward", "dropout_backward", MODULE, 3,
           _backward_probe, _judge(_backward_diagnose), matches=_matches(_backward_diagnose),
