@@ -5,6 +5,9 @@ Notation used in the comments: N examples, D features; mu and var are the mean a
 biased variance (divide by N) of each feature over the batch; xhat = (x - mu) / sqrt(var +
 eps) is the normalized input and out = gamma * xhat + beta.
 """
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
 import numpy as np
 
 from .layers import affine_backward, affine_forward, relu_backward, relu_forward
@@ -44,6 +47,28 @@ def _check_bn_param(bn_param, num_features, func):
         else:
             running.append(None)
     return mode, eps, momentum, running[0], running[1]
+
+
+@contextmanager
+def _halves_of_rows(num_rows, size):
+    """Run per-row work on the two halves of a large (N, D) array at once.
+
+    Yields ``over_halves(work) -> [work(rows) for rows in the halves]``, where ``rows`` is a
+    slice of the rows: the second half runs in a helper thread while this one does the first
+    (numpy releases the GIL inside its loops), and column sums over the batch are the sums of
+    the halves' results. Below 2**18 entries a thread costs more than it saves, and there is one
+    "half", all the rows. A speed aid of the reference solution: your code does not need it.
+    """
+    if size < 1 << 18:
+        yield lambda work: [work(slice(None))]
+        return
+    first, second = slice(0, num_rows // 2), slice(num_rows // 2, None)
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        def over_halves(work):
+            pending = helper.submit(work, second)
+            return [work(first), pending.result()]
+
+        yield over_halves
 
 
 def _check_bn_cache(cache, func):

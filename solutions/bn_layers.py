@@ -5,6 +5,9 @@ Notation used in the comments: N examples, D features; mu and var are the mean a
 biased variance (divide by N) of each feature over the batch; xhat = (x - mu) / sqrt(var +
 eps) is the normalized input and out = gamma * xhat + beta.
 """
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
 import numpy as np
 
 from .layers import affine_backward, affine_forward, relu_backward, relu_forward
@@ -44,6 +47,28 @@ def _check_bn_param(bn_param, num_features, func):
         else:
             running.append(None)
     return mode, eps, momentum, running[0], running[1]
+
+
+@contextmanager
+def _halves_of_rows(num_rows, size):
+    """Run per-row work on the two halves of a large (N, D) array at once.
+
+    Yields ``over_halves(work) -> [work(rows) for rows in the halves]``, where ``rows`` is a
+    slice of the rows: the second half runs in a helper thread while this one does the first
+    (numpy releases the GIL inside its loops), and column sums over the batch are the sums of
+    the halves' results. Below 2**18 entries a thread costs more than it saves, and there is one
+    "half", all the rows. A speed aid of the reference solution: your code does not need it.
+    """
+    if size < 1 << 18:
+        yield lambda work: [work(slice(None))]
+        return
+    first, second = slice(0, num_rows // 2), slice(num_rows // 2, None)
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        def over_halves(work):
+            pending = helper.submit(work, second)
+            return [work(first), pending.result()]
+
+        yield over_halves
 
 
 def _check_bn_cache(cache, func):
@@ -113,16 +138,9 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         # The formulas of the step-by-step version, arranged for speed on large batches
         # (benchmarks/ measures it): each (N, D) array is allocated once and filled in
         # place (out=), the sum of squares is taken without a temporary (einsum), and on
-        # large batches the rows are split in two halves, the second handled by a helper
-        # thread while this one does the first (numpy releases the GIL inside its loops).
-        # Column sums over the batch are the sums of the two halves' column sums.
-        from concurrent.futures import ThreadPoolExecutor
-        from contextlib import nullcontext
+        # large batches the two halves of the rows run at once (_halves_of_rows).
         num_samples = x.shape[0]
         xmu, xhat, out = np.empty_like(x), np.empty_like(x), np.empty_like(x)
-        large = x.size >= 1 << 18  # below that, a thread costs more than it saves
-        halves = [slice(0, num_samples // 2), slice(num_samples // 2, None)] if large \
-            else [slice(None)]
 
         def center(rows):
             np.subtract(x[rows], mu, out=xmu[rows])
@@ -133,14 +151,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
             np.multiply(xhat[rows], gamma, out=out[rows])
             out[rows] += beta
 
-        with ThreadPoolExecutor(max_workers=1) if large else nullcontext() as helper:
-            def over_halves(work):
-                """[work(rows) for rows in halves], the two halves at once."""
-                if helper is None:
-                    return [work(halves[0])]
-                second = helper.submit(work, halves[1])
-                return [work(halves[0]), second.result()]
-
+        with _halves_of_rows(num_samples, x.size) as over_halves:
             mu = sum(over_halves(lambda rows: x[rows].sum(axis=0))) / num_samples
             var = sum(over_halves(center)) / num_samples
             inv_std = 1 / np.sqrt(var + eps)
@@ -246,16 +257,11 @@ def batchnorm_backward_alt(dout, cache):
     # vectorized lines, reusing dbeta = sum(dout) and dgamma = sum(dout * xhat).
     # BEGIN SOLUTION
     # dx = (gamma * inv_std / N) * (N * dout - dbeta - xhat * dgamma), computed into
-    # one new array in place, with the two halves of the rows in two threads for large
-    # batches as in batchnorm_forward (the column sums of the halves add up).
-    from concurrent.futures import ThreadPoolExecutor
-    from contextlib import nullcontext
+    # one new array in place, with the two halves of the rows at once for large batches
+    # as in batchnorm_forward (the column sums of the halves add up).
     xhat, _, inv_std, gamma = cache
     num_samples = dout.shape[0]
     dx = np.empty_like(dout)
-    large = dout.size >= 1 << 18  # below that, a thread costs more than it saves
-    halves = [slice(0, num_samples // 2), slice(num_samples // 2, None)] if large \
-        else [slice(None)]
 
     def column_sums(rows):
         return dout[rows].sum(axis=0), np.einsum("ij,ij->j", dout[rows], xhat[rows])
@@ -266,14 +272,7 @@ def batchnorm_backward_alt(dout, cache):
         dx_rows -= dbeta / num_samples
         dx_rows *= gamma * inv_std
 
-    with ThreadPoolExecutor(max_workers=1) if large else nullcontext() as helper:
-        def over_halves(work):
-            """[work(rows) for rows in halves], the two halves at once."""
-            if helper is None:
-                return [work(halves[0])]
-            second = helper.submit(work, halves[1])
-            return [work(halves[0]), second.result()]
-
+    with _halves_of_rows(num_samples, dout.size) as over_halves:
         sums = over_halves(column_sums)
         dbeta = sum(dbeta_part for dbeta_part, _ in sums)
         dgamma = sum(dgamma_part for _, dgamma_part in sums)
