@@ -1,7 +1,15 @@
 """Helpers shared by test modules."""
+import contextlib
 import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def require_root(what: str) -> None:
@@ -17,3 +25,32 @@ def require_root(what: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(message + " (CI runs as root)")
     pytest.skip(message + "; skipped outside CI (CI=true makes this a failure)")
+
+
+STUDENT_USER = "kitstudent"
+
+
+@contextlib.contextmanager
+def student_account(what: str, user: str = STUDENT_USER):
+    """An unprivileged user that can run this Python and numpy and read the kit; yields its name.
+
+    Needs root (see ``require_root``). Creates the user when it is missing, and gives others
+    search permission on every folder above the interpreter, numpy and the kit (``/root`` is
+    0700 here); the permissions are restored afterwards, also when the test fails.
+    """
+    require_root(what)
+    if subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user],
+                       check=True, capture_output=True)
+    changed = []
+    for path in (Path(sys.executable).resolve().parent, Path(np.__file__).resolve().parent, KIT_ROOT):
+        for folder in [path] + list(path.parents):
+            mode = stat.S_IMODE(folder.stat().st_mode)
+            if folder.is_dir() and not mode & stat.S_IXOTH:
+                changed.append((folder, mode))
+                os.chmod(folder, mode | stat.S_IXOTH)
+    try:
+        yield user
+    finally:
+        for folder, mode in reversed(changed):
+            os.chmod(folder, mode)

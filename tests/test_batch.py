@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -15,9 +14,8 @@ import time
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
-from support import require_root
+from support import student_account
 
 from checks.mistakes import all_mistakes, build_variant
 from checks.suite import all_checks
@@ -30,21 +28,8 @@ PUBLIC = [c for c in all_checks() if not c.hidden]
 
 @pytest.fixture(scope="module")
 def student():
-    require_root("the batch tests")
-    if subprocess.run(["id", "-u", USER], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER], check=True)
-    changed = []
-    for folder in [Path(sys.executable).resolve().parent, Path(np.__file__).resolve().parent, ROOT]:
-        for parent in [folder] + list(folder.parents):
-            mode = stat.S_IMODE(parent.stat().st_mode)
-            if not mode & stat.S_IXOTH:
-                changed.append((parent, mode))
-                os.chmod(parent, mode | stat.S_IXOTH)
-    try:
-        yield USER
-    finally:
-        for parent, mode in reversed(changed):
-            os.chmod(parent, mode)
+    with student_account("the batch tests", USER) as user:
+        yield user
 
 
 def sabotaged(folder: Path, module: str, code: str) -> Path:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import require_root
+from support import student_account
 
 from checks import gradescope
 from checks.mistakes import all_mistakes, build_variant
@@ -39,40 +39,14 @@ PUBLIC = sum(c.points for c in CHECKS if not c.hidden)
 
 
 # --------------------------------------------------------------------------- the unprivileged user
-def ensure_student_user() -> None:
-    require_root("the autograder tests")
-    if subprocess.run(["id", "-u", USER], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
-                       check=True, capture_output=True)
-
-
-def open_for_others(paths):
-    """Give others search permission on every folder above ``paths``; returns what to restore."""
-    changed = []
-    for path in paths:
-        for folder in [path] + list(path.parents):
-            if not folder.is_dir():
-                continue
-            mode = folder.stat().st_mode
-            if not mode & stat.S_IXOTH:
-                changed.append((folder, stat.S_IMODE(mode)))
-                os.chmod(folder, stat.S_IMODE(mode) | stat.S_IXOTH)
-    return changed
-
-
 @pytest.fixture(scope="module")
 def student():
-    ensure_student_user()
-    changed = open_for_others([Path(sys.executable).resolve().parent, Path(np.__file__).resolve().parent, ROOT])
-    try:
-        check = subprocess.run([sys.executable, "-I", "-c", "import numpy"], user=USER,
-                               group=pwd.getpwnam(USER).pw_gid, extra_groups=[], capture_output=True)
+    with student_account("the autograder tests", USER) as user:
+        check = subprocess.run([sys.executable, "-I", "-c", "import numpy"], user=user,
+                               group=pwd.getpwnam(user).pw_gid, extra_groups=[], capture_output=True)
         if check.returncode != 0:
-            pytest.fail(f"{USER} cannot import numpy with {sys.executable}: {check.stderr.decode()[-500:]}")
-        yield USER
-    finally:
-        for folder, mode in reversed(changed):
-            os.chmod(folder, mode)
+            pytest.fail(f"{user} cannot import numpy with {sys.executable}: {check.stderr.decode()[-500:]}")
+        yield user
 
 
 # --------------------------------------------------------------------------- the fake /autograder

@@ -11,8 +11,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
+from support import student_account
 
 from checks.intake import MODULE_FILES, ZipLimits, fingerprint, given_modules, stage
 
@@ -91,32 +91,19 @@ def test_missing_and_odd_submissions_are_notes_not_crashes(tmp_path):
 
 def test_an_unreadable_submission_is_a_note(tmp_path):
     """As an unprivileged user (root reads everything), a folder of mode 0700 cannot be read."""
-    if os.geteuid() != 0:
-        pytest.fail("this test runs as root (as in CI), to take in as another user")
-    user = "kitstudent"
-    if subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user], check=True)
     work = Path(tempfile.mkdtemp(prefix="kit-intake-"))  # pytest's own tmp folders are root's alone
-    (work / "carol").mkdir()
-    (work / "carol" / "layers.py").write_text("x = 1\n")
-    os.chmod(work, 0o777)
-    os.chmod(work / "carol", 0o700)
-    changed = []
-    for folder in [Path(sys.executable).resolve().parent, Path(np.__file__).resolve().parent, ROOT]:
-        for parent in [folder] + list(folder.parents):
-            mode = stat.S_IMODE(parent.stat().st_mode)
-            if not mode & stat.S_IXOTH:
-                changed.append((parent, mode))
-                os.chmod(parent, mode | stat.S_IXOTH)
     try:
-        code = ("import sys; from pathlib import Path; from checks.intake import stage; "
-                "print(stage(Path(sys.argv[1]), Path(sys.argv[2])).notes)")
-        done = subprocess.run([sys.executable, "-c", code, str(work / "carol"), str(work / "out")], cwd=ROOT,
-                              user=user, group=pwd.getpwnam(user).pw_gid, extra_groups=[],
-                              capture_output=True, text=True, timeout=60)
+        with student_account("the unreadable-submission test") as user:
+            (work / "carol").mkdir()
+            (work / "carol" / "layers.py").write_text("x = 1\n")
+            os.chmod(work, 0o777)
+            os.chmod(work / "carol", 0o700)
+            code = ("import sys; from pathlib import Path; from checks.intake import stage; "
+                    "print(stage(Path(sys.argv[1]), Path(sys.argv[2])).notes)")
+            done = subprocess.run([sys.executable, "-c", code, str(work / "carol"), str(work / "out")], cwd=ROOT,
+                                  user=user, group=pwd.getpwnam(user).pw_gid, extra_groups=[],
+                                  capture_output=True, text=True, timeout=60)
     finally:
-        for parent, mode in reversed(changed):
-            os.chmod(parent, mode)
         shutil.rmtree(work, ignore_errors=True)
     assert done.returncode == 0, done.stderr
     assert "could not be read" in done.stdout and "Permission denied" in done.stdout
