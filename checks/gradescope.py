@@ -176,17 +176,16 @@ def _group(user: str) -> int:
 
 
 def _student_user() -> Optional[str]:
+    """The unprivileged user student code runs as (None when the grader is not root)."""
     if os.name != "posix" or os.geteuid() != 0:
         return None
-    user = os.environ.get("KIT_STUDENT_USER", DEFAULT_USER)
-    import pwd
+    from .worker import _account
 
+    user = os.environ.get("KIT_STUDENT_USER", DEFAULT_USER)
     try:
-        entry = pwd.getpwnam(user)
-    except KeyError:
-        raise SetupError(f"the user {user!r} does not exist: setup.sh creates it (useradd {user})") from None
-    if entry.pw_uid == 0:
-        raise SetupError(f"the user {user!r} is root: student code must run as an unprivileged user")
+        _account(user)  # exists, and is not root
+    except ValueError as error:
+        raise SetupError(f"{error} (setup.sh creates the user: useradd {user})") from None
     return user
 
 
