@@ -50,25 +50,37 @@ def _check_bn_param(bn_param, num_features, func):
 
 
 @contextmanager
-def _halves_of_rows(num_rows, size):
-    """Run per-row work on the two halves of a large (N, D) array at once.
+def _row_blocks(array):
+    """Run per-row work over a large (N, D) array block by block, on both cores.
 
-    Yields ``over_halves(work) -> [work(rows) for rows in the halves]``, where ``rows`` is a
-    slice of the rows: the second half runs in a helper thread while this one does the first
-    (numpy releases the GIL inside its loops), and column sums over the batch are the sums of
-    the halves' results. Below 2**18 entries a thread costs more than it saves, and there is one
-    "half", all the rows. A speed aid of the reference solution: your code does not need it.
+    Yields ``over_blocks(work) -> [work(rows) for rows in blocks]``, where ``rows`` is a
+    slice of the rows holding about 1 MB of ``array``: small enough that a chain of
+    operations on one block finds it in the core's cache instead of main memory. The
+    second half of the blocks runs in a helper thread while this thread does the first
+    (numpy releases the GIL inside its loops), and a column sum over the batch is the sum
+    of the blocks' results. Below 2**18 entries a thread costs more than it saves, and
+    there is one block, all the rows. A speed aid of the reference solution: your code
+    does not need it.
     """
-    if size < 1 << 18:
+    num_rows = array.shape[0]
+    if array.size < 1 << 18:
         yield lambda work: [work(slice(None))]
         return
-    first, second = slice(0, num_rows // 2), slice(num_rows // 2, None)
-    with ThreadPoolExecutor(max_workers=1) as helper:
-        def over_halves(work):
-            pending = helper.submit(work, second)
-            return [work(first), pending.result()]
+    step = max(1, (1 << 20) // (array.itemsize * array.shape[1]))
 
-        yield over_halves
+    def blocks(start, stop):
+        return [slice(row, min(row + step, stop)) for row in range(start, stop, step)]
+
+    def run(work, part):
+        return [work(rows) for rows in part]
+
+    first, second = blocks(0, num_rows // 2), blocks(num_rows // 2, num_rows)
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        def over_blocks(work):
+            pending = helper.submit(run, work, second)
+            return run(work, first) + pending.result()
+
+        yield over_blocks
 
 
 def _check_bn_cache(cache, func):
@@ -107,9 +119,10 @@ def batchnorm_forward(x, gamma, beta, bn_param):
 
     Returns a tuple of:
     - out: of shape (N, D)
-    - cache: in train mode (xhat, xmu, inv_std, gamma), each used by the backward pass:
-      - xhat: the normalized input (x - mu) * inv_std, of shape (N, D)
-      - xmu: the centred input x - mu, of shape (N, D)
+    - cache: in train mode (x, mu, inv_std, gamma), from which the backward pass
+      recomputes what it needs:
+      - x: the input itself (not a copy, as affine_forward's cache), of shape (N, D)
+      - mu: the batch mean of each feature, of shape (D,)
       - inv_std: 1 / sqrt(var + eps), of shape (D,)
       - gamma: the scale, of shape (D,)
       In test mode cache is None (backward is defined for train mode only).
@@ -136,27 +149,29 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     # BEGIN SOLUTION
     if mode == "train":
         # The formulas of the step-by-step version, arranged for speed on large batches
-        # (benchmarks/ measures it): each (N, D) array is allocated once and filled in
-        # place (out=), the sum of squares is taken without a temporary (einsum), and on
-        # large batches the two halves of the rows run at once (_halves_of_rows).
+        # (benchmarks/ measures it). Each fresh (N, D) array costs page faults, so there
+        # is only one, out: it holds x - mu until the scale and shift are applied in
+        # place, and the cache keeps x itself. The work goes block by block of rows
+        # (_row_blocks): the two operations on a block find it in the core's cache, and
+        # on large batches two threads share the blocks.
         num_samples = x.shape[0]
-        xmu, xhat, out = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+        out = np.empty_like(x)
 
         def center(rows):
-            np.subtract(x[rows], mu, out=xmu[rows])
-            return np.einsum("ij,ij->j", xmu[rows], xmu[rows])  # sum of xmu ** 2
+            xmu = np.subtract(x[rows], mu, out=out[rows])
+            return np.einsum("ij,ij->j", xmu, xmu)  # the column sums of xmu ** 2
 
-        def normalize(rows):
-            np.multiply(xmu[rows], inv_std, out=xhat[rows])
-            np.multiply(xhat[rows], gamma, out=out[rows])
+        def scale_and_shift(rows):
+            out[rows] *= scale
             out[rows] += beta
 
-        with _halves_of_rows(num_samples, x.size) as over_halves:
-            mu = sum(over_halves(lambda rows: x[rows].sum(axis=0))) / num_samples
-            var = sum(over_halves(center)) / num_samples
+        with _row_blocks(x) as over_blocks:
+            mu = sum(over_blocks(lambda rows: x[rows].sum(axis=0))) / num_samples
+            var = sum(over_blocks(center)) / num_samples
             inv_std = 1 / np.sqrt(var + eps)
-            over_halves(normalize)
-        cache = (xhat, xmu, inv_std, gamma)
+            scale = gamma * inv_std  # out = xhat * gamma + beta = xmu * scale + beta
+            over_blocks(scale_and_shift)
+        cache = (x, mu, inv_std, gamma)
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * var
     else:
@@ -186,7 +201,7 @@ def batchnorm_backward(dout, cache):
 
     Inputs:
     - dout: upstream gradient, of shape (N, D)
-    - cache: (xhat, xmu, inv_std, gamma) from batchnorm_forward in train mode
+    - cache: (x, mu, inv_std, gamma) from batchnorm_forward in train mode
 
     Returns a tuple of:
     - dx: gradient with respect to x, of shape (N, D)
@@ -195,14 +210,18 @@ def batchnorm_backward(dout, cache):
     """
     check_array(dout, "dout", "batchnorm_backward", ndim=2)
     _check_bn_cache(cache, "batchnorm_backward")
-    # TODO: Walk the graph above backwards, one step per line: for each node, the
-    # gradient of its inputs from the gradient of its output. A variable used twice
-    # (xmu feeds both sq and xhat; x feeds both mu and xmu) receives the sum of the
-    # gradients of its uses, and a mean over the batch sends 1/N of the gradient back
-    # to each row. Do not write the closed form here: that is batchnorm_backward_alt.
+    # TODO: Recompute from the cache the nodes it does not keep (xmu, xhat), then walk
+    # the graph above backwards, one step per line: for each node, the gradient of its
+    # inputs from the gradient of its output. A variable used twice (xmu feeds both sq
+    # and xhat; x feeds both mu and xmu) receives the sum of the gradients of its uses,
+    # and a mean over the batch sends 1/N of the gradient back to each row. Do not write
+    # the closed form here: that is batchnorm_backward_alt.
     # BEGIN SOLUTION
-    xhat, xmu, inv_std, gamma = cache
+    x, mu, inv_std, gamma = cache
     num_samples = dout.shape[0]
+    # The nodes of the forward graph that the cache does not keep, recomputed.
+    xmu = x - mu
+    xhat = xmu * inv_std
     # out = gamma * xhat + beta: beta and gamma are broadcast over the rows, so their
     # gradients sum over the batch.
     dbeta = dout.sum(axis=0)
@@ -244,7 +263,7 @@ def batchnorm_backward_alt(dout, cache):
 
     Inputs:
     - dout: upstream gradient, of shape (N, D)
-    - cache: (xhat, xmu, inv_std, gamma) from batchnorm_forward in train mode
+    - cache: (x, mu, inv_std, gamma) from batchnorm_forward in train mode
 
     Returns a tuple of:
     - dx: gradient with respect to x, of shape (N, D)
@@ -254,29 +273,33 @@ def batchnorm_backward_alt(dout, cache):
     check_array(dout, "dout", "batchnorm_backward_alt", ndim=2)
     _check_bn_cache(cache, "batchnorm_backward_alt")
     # TODO: Derive the gradient with respect to x on paper and implement it in a few
-    # vectorized lines, reusing dbeta = sum(dout) and dgamma = sum(dout * xhat).
+    # vectorized lines, reusing dbeta = sum(dout) and dgamma = sum(dout * xhat), with
+    # xhat recomputed from the cache.
     # BEGIN SOLUTION
-    # dx = (gamma * inv_std / N) * (N * dout - dbeta - xhat * dgamma), computed into
-    # one new array in place, with the two halves of the rows at once for large batches
-    # as in batchnorm_forward (the column sums of the halves add up).
-    xhat, _, inv_std, gamma = cache
+    # dx = (gamma * inv_std / N) * (N * dout - dbeta - xhat * dgamma), with
+    # xhat = (x - mu) * inv_std, arranged for speed as in batchnorm_forward: dx is the
+    # only new (N, D) array (it holds x - mu until the column sums are known), and the
+    # rows go in blocks, shared by two threads on large batches.
+    x, mu, inv_std, gamma = cache
     num_samples = dout.shape[0]
     dx = np.empty_like(dout)
 
     def column_sums(rows):
-        return dout[rows].sum(axis=0), np.einsum("ij,ij->j", dout[rows], xhat[rows])
+        xmu = np.subtract(x[rows], mu, out=dx[rows])
+        return dout[rows].sum(axis=0), np.einsum("ij,ij->j", dout[rows], xmu)
 
     def gradient(rows):
-        dx_rows = np.multiply(xhat[rows], -dgamma / num_samples, out=dx[rows])
+        dx_rows = dx[rows]  # holds xmu, and xhat * dgamma = xmu * (inv_std * dgamma)
+        dx_rows *= -dgamma * inv_std / num_samples
         dx_rows += dout[rows]
         dx_rows -= dbeta / num_samples
         dx_rows *= gamma * inv_std
 
-    with _halves_of_rows(num_samples, dout.size) as over_halves:
-        sums = over_halves(column_sums)
+    with _row_blocks(dout) as over_blocks:
+        sums = over_blocks(column_sums)
         dbeta = sum(dbeta_part for dbeta_part, _ in sums)
-        dgamma = sum(dgamma_part for _, dgamma_part in sums)
-        over_halves(gradient)
+        dgamma = sum(xmu_part for _, xmu_part in sums) * inv_std  # sum(dout * xhat)
+        over_blocks(gradient)
     # END SOLUTION
     return dx, dgamma, dbeta
 

@@ -22,7 +22,7 @@ def batchnorm_forward_eps_twice(x, gamma, beta, bn_param):
         var = x.var(axis=0) + eps
         xhat = (x - mu) / np.sqrt(var + eps)
         out = gamma * xhat + beta
-        cache = (xhat, x - mu, 1 / np.sqrt(var + eps), gamma)
+        cache = (x, mu, 1 / np.sqrt(var + eps), gamma)
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * x.var(axis=0)
         bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
@@ -45,7 +45,7 @@ def batchnorm_forward_eps_outside(x, gamma, beta, bn_param):
         inv_std = 1 / (np.sqrt(var) + eps)
         xhat = (x - mu) * inv_std
         out = gamma * xhat + beta
-        cache = (xhat, x - mu, inv_std, gamma)
+        cache = (x, mu, inv_std, gamma)
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * var
         bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
@@ -69,7 +69,7 @@ def batchnorm_forward_running_var_unbiased(x, gamma, beta, bn_param):
         inv_std = 1 / np.sqrt(var + eps)
         xhat = (x - mu) * inv_std
         out = gamma * xhat + beta
-        cache = (xhat, x - mu, inv_std, gamma)
+        cache = (x, mu, inv_std, gamma)
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * x.var(axis=0, ddof=1)
         bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
@@ -92,7 +92,7 @@ def batchnorm_forward_unbiased(x, gamma, beta, bn_param):
         inv_std = 1 / np.sqrt(var + eps)
         xhat = (x - mu) * inv_std
         out = gamma * xhat + beta
-        cache = (xhat, x - mu, inv_std, gamma)
+        cache = (x, mu, inv_std, gamma)
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * var
         bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
@@ -115,7 +115,7 @@ def batchnorm_forward_momentum_swapped(x, gamma, beta, bn_param):
         inv_std = 1 / np.sqrt(var + eps)
         xhat = (x - mu) * inv_std
         out = gamma * xhat + beta
-        cache = (xhat, x - mu, inv_std, gamma)
+        cache = (x, mu, inv_std, gamma)
         running_mean = (1 - momentum) * running_mean + momentum * mu
         running_var = (1 - momentum) * running_var + momentum * var
         bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
@@ -141,7 +141,7 @@ def batchnorm_forward_mode_ignored(x, gamma, beta, bn_param):
     inv_std = 1 / np.sqrt(var + eps)
     xhat = (x - mu) * inv_std
     out = gamma * xhat + beta
-    cache = (xhat, x - mu, inv_std, gamma)
+    cache = (x, mu, inv_std, gamma)
     bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
     bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
     return out, cache
@@ -160,7 +160,7 @@ def batchnorm_forward_test_updates(x, gamma, beta, bn_param):
         inv_std = 1 / np.sqrt(var + eps)
         xhat = (x - mu) * inv_std
         out = gamma * xhat + beta
-        cache = (xhat, x - mu, inv_std, gamma)
+        cache = (x, mu, inv_std, gamma)
     else:
         out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
         cache = None
@@ -182,7 +182,7 @@ def batchnorm_forward_test_no_eps(x, gamma, beta, bn_param):
         inv_std = 1 / np.sqrt(var + eps)
         xhat = (x - mu) * inv_std
         out = gamma * xhat + beta
-        cache = (xhat, x - mu, inv_std, gamma)
+        cache = (x, mu, inv_std, gamma)
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * var
         bn_param["running_mean"], bn_param["running_var"] = running_mean, running_var
@@ -199,14 +199,18 @@ def batchnorm_forward_test_no_eps(x, gamma, beta, bn_param):
          "mu and var depend on every x of the batch: add the gradients that flow through them "
          "(dvar, dmu), or dx is just dout * gamma * inv_std")
 def batchnorm_backward_constant_stats(dout, cache):
-    xhat, xmu, inv_std, gamma = cache
+    x, mu, inv_std, gamma = cache
+    xmu = x - mu
+    xhat = xmu * inv_std
     return dout * gamma * inv_std, (dout * xhat).sum(axis=0), dout.sum(axis=0)
 
 
 @mistake("batchnorm_backward", "the gradient through the mean is left out",
          "x feeds both xmu and mu = mean(x): add dmu / N to every row, with dmu = -sum(dxmu, axis=0)")
 def batchnorm_backward_no_mean_path(dout, cache):
-    xhat, xmu, inv_std, gamma = cache
+    x, mu, inv_std, gamma = cache
+    xmu = x - mu
+    xhat = xmu * inv_std
     n = dout.shape[0]
     dxhat = dout * gamma
     dinv_std = (dxhat * xmu).sum(axis=0)
@@ -218,7 +222,9 @@ def batchnorm_backward_no_mean_path(dout, cache):
 @mistake("batchnorm_backward", "dgamma is not summed over the batch (it is averaged)",
          "gamma is broadcast over the N rows, so its gradient sums them: np.sum(dout * xhat, axis=0)")
 def batchnorm_backward_dgamma_mean(dout, cache):
-    xhat, xmu, inv_std, gamma = cache
+    x, mu, inv_std, gamma = cache
+    xmu = x - mu
+    xhat = xmu * inv_std
     n = dout.shape[0]
     dbeta = dout.sum(axis=0)
     dgamma = (dout * xhat).mean(axis=0)
@@ -232,7 +238,8 @@ def batchnorm_backward_dgamma_mean(dout, cache):
 @mistake("batchnorm_backward_alt", "the closed form misses the term through the variance",
          "dx = (gamma * inv_std / N) * (N * dout - sum(dout) - xhat * sum(dout * xhat))")
 def batchnorm_backward_alt_no_var_term(dout, cache):
-    xhat, _, inv_std, gamma = cache
+    x, mu, inv_std, gamma = cache
+    xhat = (x - mu) * inv_std
     n = dout.shape[0]
     dbeta = dout.sum(axis=0)
     dgamma = (dout * xhat).sum(axis=0)
@@ -243,7 +250,8 @@ def batchnorm_backward_alt_no_var_term(dout, cache):
 @mistake("batchnorm_backward_alt", "gamma is left out of dx",
          "out = gamma * xhat + beta, so the gradient reaching xhat is dout * gamma")
 def batchnorm_backward_alt_no_gamma(dout, cache):
-    xhat, _, inv_std, gamma = cache
+    x, mu, inv_std, gamma = cache
+    xhat = (x - mu) * inv_std
     n = dout.shape[0]
     dbeta = dout.sum(axis=0)
     dgamma = (dout * xhat).sum(axis=0)
@@ -254,7 +262,8 @@ def batchnorm_backward_alt_no_gamma(dout, cache):
 @mistake("batchnorm_backward_alt", "dbeta and dgamma are swapped",
          "dbeta = sum(dout, axis=0) and dgamma = sum(dout * xhat, axis=0); return dx, dgamma, dbeta in that order")
 def batchnorm_backward_alt_swapped(dout, cache):
-    xhat, _, inv_std, gamma = cache
+    x, mu, inv_std, gamma = cache
+    xhat = (x - mu) * inv_std
     n = dout.shape[0]
     dbeta = dout.sum(axis=0)
     dgamma = (dout * xhat).sum(axis=0)

@@ -13,7 +13,7 @@ else:
     xmu = x - mu
     xhat = xmu * inv_std
     out = xhat * gamma + beta
-    cache = (xhat, xmu, inv_std, gamma)
+    cache = (x, mu, inv_std, gamma)
     running_mean *= momentum
     running_mean += (1 - momentum) * mu
     running_var *= momentum
