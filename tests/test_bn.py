@@ -137,6 +137,44 @@ def test_batchnorm_backward_both_forms_match_numeric_and_each_other(seed, n, d):
     assert_three_gradients(closed, numeric)
 
 
+def _batchnorm_in_float64(x, gamma, beta, dout, eps=1e-5):
+    """Batch normalization forward and closed-form backward, one plain float64
+    expression each: the yardstick of the blocked, threaded reference on large inputs."""
+    x, gamma, beta, dout = (np.asarray(a, np.float64) for a in (x, gamma, beta, dout))
+    xhat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
+    dbeta, dgamma = dout.sum(axis=0), (dout * xhat).sum(axis=0)
+    dx = gamma / np.sqrt(x.var(axis=0) + eps) / len(x) * (len(x) * dout - dbeta - xhat * dgamma)
+    return gamma * xhat + beta, dx, dgamma, dbeta
+
+
+@pytest.mark.parametrize("shape, dtype, tol", [
+    ((1031, 300), np.float64, 1e-10),   # uneven blocks in both threads' halves
+    ((600, 1024), np.float32, 2e-4),
+    ((1, (1 << 18) + 3), np.float64, 1e-10),  # one row: the first half has no block
+    ((3, 1 << 17), np.float32, 2e-4),   # blocks of one row
+])
+def test_large_inputs_take_the_threaded_blocks_and_agree_with_plain_formulas(shape, dtype, tol):
+    # 2**18 entries and more run in row blocks on two threads (bn_layers._row_blocks).
+    rng = np.random.default_rng(7)
+    n, d = shape
+    x = (3.0 * rng.standard_normal(shape) + 5.0).astype(dtype)
+    gamma, beta = rng.uniform(0.5, 1.5, d).astype(dtype), rng.standard_normal(d).astype(dtype)
+    dout = rng.standard_normal(shape).astype(dtype)
+    bn_param = {"mode": "train"}
+    out, cache = bn.batchnorm_forward(*read_only(x, gamma, beta), bn_param)
+    dx, dgamma, dbeta = bn.batchnorm_backward_alt(read_only(dout), cache)
+    steps = bn.batchnorm_backward(read_only(dout), cache)
+    want = _batchnorm_in_float64(x, gamma, beta, dout)
+    for name, got, wanted in zip(("out", "dx", "dgamma", "dbeta"), (out, dx, dgamma, dbeta), want):
+        assert got.dtype == dtype, name
+        scale = max(1.0, np.abs(wanted).max())
+        assert np.abs(got - wanted).max() <= tol * scale, name
+    for got, alt in zip(steps, (dx, dgamma, dbeta)):
+        np.testing.assert_allclose(got, alt, rtol=0, atol=tol * max(1.0, np.abs(alt).max()))
+    np.testing.assert_allclose(bn_param["running_mean"], 0.1 * x.astype(np.float64).mean(axis=0),
+                               rtol=tol, atol=tol)
+
+
 def test_batchnorm_backward_of_zero_upstream_is_zero():
     rng = np.random.default_rng(0)
     _, cache = bn.batchnorm_forward(columns_with_spread(rng, 5, 3), np.ones(3), np.zeros(3),
