@@ -107,12 +107,14 @@ def main(argv=None):
         say(table(["N x D", "dtype", "implementation", "ms", "x PyTorch",
                    "of the floor"],
                   [[r["shape"], r["dtype"], r["implementation"], f"{r['ms']:.1f}",
-                    _fmt(r["vs_torch"], ".2f"), f"{r['floor_fraction']:.0%}"]
+                    _fmt(r["vs_torch"], ".2f"), _fmt(r["floor_fraction"], ".0%")]
                    for r in rows]))
         say("")
         say("The floor is eight passes over one (N, D) array at the copy's bandwidth; "
             "'of the floor' is floor / time (100% would be as fast as memory allows). "
-            f"All implementations agree on dx to {worst:.0e} (relative to max |dx|).")
+            f"All implementations agree on dx to {worst:.0e} (relative to max |dx|). "
+            f"'{bn.COPIES_ROW}' computes nothing: it is the data movement alone, what any "
+            "numpy version spends before its first arithmetic pass.")
         say("")
 
     if "fc" not in args.skip:
