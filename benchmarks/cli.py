@@ -113,8 +113,8 @@ def main(argv=None):
         say("The floor is eight passes over one (N, D) array at the copy's bandwidth; "
             "'of the floor' is floor / time (100% would be as fast as memory allows). "
             f"All implementations agree on dx to {worst:.0e} (relative to max |dx|). "
-            f"'{bn.COPIES_ROW}' computes nothing: it is the data movement alone, what any "
-            "numpy version spends before its first arithmetic pass.")
+            f"'{bn.COPIES_ROW}' computes nothing: it writes out and dx from x and dout "
+            "with numpy's cheapest operation, four of the floor's eight passes.")
         say("")
 
     if "fc" not in args.skip:
