@@ -289,16 +289,20 @@ def batchnorm_backward_alt(dout, cache):
         return dout[rows].sum(axis=0), np.einsum("ij,ij->j", dout[rows], xmu)
 
     def gradient(rows):
-        dx_rows = dx[rows]  # holds xmu, and xhat * dgamma = xmu * (inv_std * dgamma)
-        dx_rows *= -dgamma * inv_std / num_samples
+        dx_rows = dx[rows]  # holds xmu
+        dx_rows *= xmu_factor
         dx_rows += dout[rows]
-        dx_rows -= dbeta / num_samples
-        dx_rows *= gamma * inv_std
+        dx_rows -= dbeta_share
+        dx_rows *= scale
 
     with _row_blocks(dout) as over_blocks:
         sums = over_blocks(column_sums)
         dbeta = sum(dbeta_part for dbeta_part, _ in sums)
         dgamma = sum(xmu_part for _, xmu_part in sums) * inv_std  # sum(dout * xhat)
+        # Per feature, once: xhat * dgamma = xmu * (inv_std * dgamma).
+        xmu_factor = -dgamma * inv_std / num_samples
+        dbeta_share = dbeta / num_samples
+        scale = gamma * inv_std
         over_blocks(gradient)
     # END SOLUTION
     return dx, dgamma, dbeta
