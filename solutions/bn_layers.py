@@ -149,9 +149,10 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     # BEGIN SOLUTION
     if mode == "train":
         # The formulas of the step-by-step version, arranged for speed on large batches
-        # (benchmarks/ measures it). Each fresh (N, D) array costs page faults, so there
-        # is only one, out: it holds x - mu until the scale and shift are applied in
-        # place, and the cache keeps x itself. The work goes block by block of rows
+        # (benchmarks/ measures it). Writing an (N, D) array is a pass over main memory,
+        # and a fresh one can cost page faults too, so there is only one, out: it holds
+        # x - mu until the scale and shift are applied in place, and the cache keeps x
+        # itself. The work goes block by block of rows
         # (_row_blocks): the two operations on a block find it in the core's cache, and
         # on large batches two threads share the blocks.
         num_samples = x.shape[0]
