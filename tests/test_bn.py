@@ -141,9 +141,10 @@ def _batchnorm_in_float64(x, gamma, beta, dout, eps=1e-5):
     """Batch normalization forward and closed-form backward, one plain float64
     expression each: the yardstick of the blocked, threaded reference on large inputs."""
     x, gamma, beta, dout = (np.asarray(a, np.float64) for a in (x, gamma, beta, dout))
-    xhat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
+    inv_std = 1.0 / np.sqrt(x.var(axis=0) + eps)
+    xhat = (x - x.mean(axis=0)) * inv_std
     dbeta, dgamma = dout.sum(axis=0), (dout * xhat).sum(axis=0)
-    dx = gamma / np.sqrt(x.var(axis=0) + eps) / len(x) * (len(x) * dout - dbeta - xhat * dgamma)
+    dx = gamma * inv_std / len(x) * (len(x) * dout - dbeta - xhat * dgamma)
     return gamma * xhat + beta, dx, dgamma, dbeta
 
 
