@@ -12,10 +12,10 @@ from typing import Any, Dict, List, Optional
 
 from . import compare
 from .reference import MISTAKES_FILE, Reference, stored_signatures
+from .layout import MODULE_FILES
 from .suite import Check, all_checks
 from .worker import Limits, Outcome, WorkerSession, platform_note
 
-MODULE_FILES = ("layers", "dropout_layers", "bn_layers", "fc_net", "updater")
 
 
 @dataclass

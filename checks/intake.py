@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Dict, List, Optional, Tuple
 
-MODULE_FILES = ("layers", "dropout_layers", "bn_layers", "fc_net", "updater")
+from .layout import MODULE_FILES
+
 MAX_DEPTH = 3  # folders between the submission's root and its modules
 MAX_PY_BYTES = 2 * 1024 * 1024  # one Python file
 MAX_WALK = 5000  # entries looked at in a folder submission

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
-MODULES = ("layers", "dropout_layers", "bn_layers", "fc_net", "updater")
+from ..layout import MODULE_FILES
+
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,6 @@ class Mistake:
     title: str  # what the mistake is, in a few words
     hint: str  # how to fix it
     source: str  # the variant's source, bound to the target when appended
-
-    @property
-    def function(self) -> str:
-        return self.target
 
 
 _REGISTRY: List[Mistake] = []
@@ -100,7 +97,7 @@ def _reference_source(module: str, target: str) -> str:
 
 def all_mistakes() -> List[Mistake]:
     if not _REGISTRY:
-        for name in MODULES:
+        for name in MODULE_FILES:
             importlib.import_module(f"{__name__}.{name}")
     ids = [m.id for m in _REGISTRY]
     assert len(ids) == len(set(ids)), "mistake ids must be unique"

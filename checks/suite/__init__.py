@@ -13,8 +13,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
-# The modules of the suite, in the order the report lists them.
-SUITE_MODULES = ("layers", "dropout", "bn", "fc_net", "updater")
+from ..layout import CHECK_MODULES
+
 PUBLIC_POINTS = 100
 
 
@@ -70,7 +70,7 @@ def hidden_checks() -> List[Check]:
 
 def all_checks(include_hidden: bool = False) -> List[Check]:
     checks: List[Check] = []
-    for name in SUITE_MODULES:
+    for name in CHECK_MODULES:
         checks.extend(getattr(_load(name), "CHECKS", []))
     if include_hidden:
         checks.extend(hidden_checks())
