@@ -1,15 +1,11 @@
 """Numerical gradient checking for the kit.
 
-Two layers live here:
-
-* The helpers a cs231n student already knows, with the same names, signatures and
-  meaning: ``eval_numerical_gradient``, ``eval_numerical_gradient_array`` and
-  ``rel_error``. The notebooks use them.
-
-* ``check_gradient``, the checker the grader uses (students may use it too). It checks
-  a backward pass against central differences of the forward pass, cheaply and with a
-  tolerance derived from the error of the finite differences, and when the check fails
-  it says which entries are wrong and what the pattern of the error suggests.
+``check_gradient`` is the checker the grader uses (students may use it too). It checks a
+backward pass against central differences of the forward pass, cheaply and with a tolerance
+derived from the error of the finite differences, and when the check fails it says which
+entries are wrong and what the pattern of the error suggests. The helpers a cs231n student
+already knows (``eval_numerical_gradient``, ``eval_numerical_gradient_array``, ``rel_error``)
+are in ``checks/gradient_check.py``, which the notebooks import.
 
 This module needs numpy alone and imports nothing else from the kit, so it can be
 copied next to a notebook and imported as a plain file.
@@ -47,9 +43,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 __all__ = [
-    "eval_numerical_gradient",
-    "eval_numerical_gradient_array",
-    "rel_error",
     "make_read_only",
     "check_gradient",
     "GradCheckReport",
@@ -59,60 +52,6 @@ __all__ = [
 ]
 
 _EPS = float(np.finfo(np.float64).eps)
-
-
-# ---------------------------------------------------------------------------
-# cs231n-compatible helpers
-# ---------------------------------------------------------------------------
-
-def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
-    """Numerical gradient of a scalar function ``f`` at ``x`` by central differences.
-
-    Every entry of ``x`` is moved by ``+h`` and ``-h`` in place (and put back), so this
-    costs ``2 * x.size`` calls of ``f``. With ``verbose``, prints each index and its
-    derivative. Returns an array shaped like ``x``.
-    """
-    grad = np.zeros_like(x)
-    for ix in np.ndindex(x.shape):
-        saved = x[ix]
-        try:
-            x[ix] = saved + h
-            f_plus = f(x)
-            x[ix] = saved - h
-            f_minus = f(x)
-        finally:
-            x[ix] = saved
-        grad[ix] = (f_plus - f_minus) / (2 * h)
-        if verbose:
-            print(ix, grad[ix])
-    return grad
-
-
-def eval_numerical_gradient_array(f, x, df, h=1e-5):
-    """Numerical gradient of ``sum(f(x) * df)`` at ``x``, for an array-valued ``f``.
-
-    ``df`` is the upstream gradient (shaped like ``f(x)``); the result is shaped like
-    ``x``. ``x`` is modified in place during the computation and restored.
-    """
-    grad = np.zeros_like(x)
-    for ix in np.ndindex(x.shape):
-        saved = x[ix]
-        try:
-            x[ix] = saved + h
-            out_plus = np.array(f(x), copy=True)
-            x[ix] = saved - h
-            out_minus = np.array(f(x), copy=True)
-        finally:
-            x[ix] = saved
-        grad[ix] = np.sum((out_plus - out_minus) * df) / (2 * h)
-    return grad
-
-
-def rel_error(x, y):
-    """Largest elementwise relative error, ``max(|x - y| / max(1e-8, |x| + |y|))``."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
 # ---------------------------------------------------------------------------

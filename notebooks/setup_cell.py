@@ -38,7 +38,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 import assignment
-from checks.gradcheck import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from checks.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 
 plt.rcParams["figure.figsize"] = (10.0, 6.0)
 plt.rcParams["image.cmap"] = "gray"

@@ -14,14 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.gradcheck import (
-    GradCheckReport,
-    check_gradient,
-    eval_numerical_gradient,
-    eval_numerical_gradient_array,
-    make_read_only,
-    rel_error,
-)
+from checks.gradcheck import GradCheckReport, check_gradient, make_read_only
+from checks.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 
 # The kit's hypothesis conventions: same examples everywhere, no database, no deadline.
 DERANDOMIZED = settings(derandomize=True, database=None, deadline=None, max_examples=12)

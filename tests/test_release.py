@@ -124,7 +124,7 @@ def test_release_holds_the_assignment_the_public_checks_and_a_readme(release):
     for path in (ROOT / "assignment").glob("*.py"):
         assert (folder / "assignment" / path.name).read_bytes() == path.read_bytes()
     assert {"README.md", "setup.cfg", "pyproject.toml", "checks/__main__.py", "checks/grader.py",
-            "checks/collect.py", "checks/gradcheck.py", "checks/suite/layers.py",
+            "checks/collect.py", "checks/gradcheck.py", "checks/gradient_check.py", "checks/suite/layers.py",
             "checks/fixtures/reference.bin", "checks/fixtures/mistakes.bin"} <= inside
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
         assert f"notebooks/{notebook.name}" in inside
