@@ -10,6 +10,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
+from . import patterns
 from .protocol import Foreign
 
 # A correct float64 implementation agrees with the reference to ~1e-12 whatever its
@@ -102,25 +103,7 @@ def close(received: Any, expected: np.ndarray, what: str, rtol: float = RTOL, at
         f"{what} is wrong at {count} of {off.size} entries; the worst is at index {_index_text(worst)}: "
         f"expected {expected[worst]:.6g}, got {got[worst]:.6g}"
     ]
-    pattern = _pattern(got, expected)
+    pattern = patterns.array_pattern(got, expected, rtol, atol)
     if pattern:
         lines.append(pattern)
     raise Failed("\n".join(lines))
-
-
-def _pattern(got: np.ndarray, expected: np.ndarray) -> str:
-    """A hint when the difference has a telling shape (scale, sign, transposition, rows)."""
-    if not np.any(expected):
-        return "Every expected entry is zero here."
-    if not np.any(got):
-        return "Every entry you returned is zero."
-    ratio = float(np.vdot(got, expected) / np.vdot(expected, expected))
-    if np.allclose(got, ratio * expected, rtol=1e-4, atol=1e-9 * np.max(np.abs(expected))):
-        if np.isclose(ratio, -1.0, rtol=1e-4):
-            return "Your values are the expected ones with the sign flipped."
-        return f"Your values are the expected ones times {ratio:.6g}: a scale factor is off."
-    if got.ndim == 2 and got.shape[0] > 1:
-        rows = np.any(~np.isclose(got, expected, rtol=RTOL, atol=ATOL * np.max(np.abs(expected))), axis=1)
-        if 0 < rows.sum() < got.shape[0] / 4:
-            return f"Only {int(rows.sum())} row(s) differ, starting with row {int(np.argmax(rows))}."
-    return ""

@@ -7,8 +7,7 @@ entries are wrong and what the pattern of the error suggests. The helpers a cs23
 already knows (``eval_numerical_gradient``, ``eval_numerical_gradient_array``, ``rel_error``)
 are in ``checks/gradient_check.py``, which the notebooks import.
 
-This module needs numpy alone and imports nothing else from the kit, so it can be
-copied next to a notebook and imported as a plain file.
+It needs numpy and the kit's wording of error patterns (``checks/patterns.py``), nothing else.
 
 How ``check_gradient`` works
 ----------------------------
@@ -41,6 +40,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
+
+from . import patterns
 
 __all__ = [
     "make_read_only",
@@ -1079,17 +1080,8 @@ class _Checker:
         return True
 
     def _ratio_hint(self, st, r):
-        if abs(r + 1.0) <= _RATIO_AGREEMENT:
-            return ("the analytic gradient is the numerical one with its sign flipped "
-                    "(ratio -1): check the sign of each term (x - mean vs mean - x, a "
-                    "subtraction turned around)")
-        text = "%.6g" % r
-        simple = _simple_fraction(r)
-        if simple and simple != text:
-            text += " = " + simple
-        return ("the analytic gradient is %s times the numerical one for every entry: a "
-                "scale bug, a factor missing or extra (a mean where a sum belongs, 1/N, "
-                "1/p, 2 in a square's derivative...)" % text)
+        return patterns.scale_hint(r, "the analytic gradient", "the numerical one",
+                                   " for every entry") or None
 
     # -- bisection ------------------------------------------------------------------
 
@@ -1273,7 +1265,9 @@ class _Checker:
                 c = (lead.analytic - lead.numeric) / lead.analytic
                 if all(_fits_scale(c, e.analytic, e.numeric, e.tolerance)
                        for e in all_entries):
-                    return self._ratio_hint(st, 1.0 / (1.0 - c) if c != 1 else math.inf)
+                    hint = self._ratio_hint(st, 1.0 / (1.0 - c) if c != 1 else math.inf)
+                    if hint:
+                        return hint
         if confined is not None:
             axis, index, _ = confined
             if st.x.ndim == 2 and axis == 0:
@@ -1319,15 +1313,6 @@ def _index_name(name, index):
     if len(index) == 0:
         return name
     return "%s[%s]" % (name, ", ".join(str(i) for i in index))
-
-
-def _simple_fraction(r):
-    """'1/64' or '64' when r or 1/r is close to a whole number (not 0 or 1)."""
-    for value, fmt in ((r, "%d"), (1.0 / r if r != 0 else 0.0, "1/%d")):
-        k = round(value)
-        if abs(k) >= 2 and abs(value - k) <= 1e-3 * abs(value):
-            return fmt % k if k > 0 else "-" + fmt % (-k)
-    return ""
 
 
 def _dot(a, b):
