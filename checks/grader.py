@@ -151,6 +151,11 @@ def _matches(check: Check, got: Outcome, signature: Dict[str, Any], want: Any = 
     return failure_text is not None and _verdict(check, signature["tree"], want) == failure_text
 
 
+def _once(feedback: str) -> str:
+    """The feedback with every repeated line left out: a student reads each sentence once."""
+    return "\n".join(dict.fromkeys(feedback.split("\n")))
+
+
 def _verdict(check: Check, got: Any, want: Any) -> Optional[str]:
     """None when ``got`` passes the judge against ``want``, else the feedback."""
     try:
@@ -258,10 +263,10 @@ class Grader:
         for signature in self.mistakes.for_check(check.name):
             if _matches(check, outcome, signature, want["tree"], failure_text):
                 feedback += f"\nThis looks like a known mistake: {signature['title']}. {signature['hint']}"
-                return False, feedback, str(signature["id"])
+                return False, _once(feedback), str(signature["id"])
         if "is not implemented yet" not in feedback and not feedback.startswith(check.function):
             feedback = f"{check.function}: {feedback}"
-        return False, feedback, None
+        return False, _once(feedback), None
 
     @staticmethod
     def _result(check: Check, passed: bool, feedback: str, started: float) -> CheckResult:
