@@ -13,6 +13,12 @@ from .layers import (affine_backward, affine_forward, relu_backward, relu_forwar
 from .validation import (check_array, check_choice, check_int, check_keep_prob,
                          check_labels, check_number)
 
+# Imported for the answers in the TODO blocks below; this line keeps them in use
+# while the blocks are empty.
+_ANSWER_IMPORTS = (batchnorm_backward_alt, batchnorm_forward, layernorm_backward,
+                   layernorm_forward, dropout_backward, dropout_forward, affine_backward,
+                   affine_forward, relu_backward, relu_forward, softmax_loss)
+
 NORMALIZATIONS = (None, "batchnorm", "layernorm")
 WEIGHT_SCALES = ("he", "xavier")
 

@@ -77,6 +77,7 @@ def sgd_momentum(w, dw, config=None):
     v = config["velocity"] if "velocity" in config else np.zeros_like(w)
     # TODO: Implement the momentum update into next_w, and assign the new velocity to
     # v (a new array; the code below stores it in config).
+    next_w = None
     raise NotImplementedError("sgd_momentum is not implemented yet (assignment/updater.py)")
     config["velocity"] = v
     return next_w, config
@@ -108,6 +109,7 @@ def rmsprop(w, dw, config=None):
     cache = config["cache"] if "cache" in config else np.zeros_like(w)
     # TODO: Implement the RMSProp update into next_w, and assign the new moving average
     # of the squared gradients to cache (the code below stores it in config).
+    next_w = None
     raise NotImplementedError("rmsprop is not implemented yet (assignment/updater.py)")
     config["cache"] = cache
     return next_w, config
@@ -152,6 +154,7 @@ def adam(w, dw, config=None):
     # TODO: Implement the Adam update into next_w, and assign the new values of m, v
     # and t (the code below stores them in config). Increment t before the
     # bias correction.
+    next_w = None
     raise NotImplementedError("adam is not implemented yet (assignment/updater.py)")
     config["m"] = m
     config["v"] = v
