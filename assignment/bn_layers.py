@@ -15,6 +15,10 @@ from .validation import (check_affine_inputs, check_array, check_nonempty_batch,
                          check_number, check_param_dict, check_mode, check_scale_shift,
                          check_shape)
 
+# Imported for the answers in the TODO blocks below; this line keeps them in use
+# while the blocks are empty.
+_ANSWER_IMPORTS = (affine_backward, affine_forward, relu_backward, relu_forward)
+
 
 def _check_running_stat(bn_param, key, num_features, func):
     value = bn_param[key]
@@ -146,6 +150,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     # back into bn_param).
     # Test mode: normalize with running_mean and running_var, scale and shift into out;
     # set cache = None and leave running_mean and running_var as they are.
+    out, cache = None, None
     raise NotImplementedError("batchnorm_forward is not implemented yet (assignment/bn_layers.py)")
     if mode == "train":
         bn_param["running_mean"] = running_mean
@@ -184,6 +189,7 @@ def batchnorm_backward(dout, cache):
     # and xhat; x feeds both mu and xmu) receives the sum of the gradients of its uses,
     # and a mean over the batch sends 1/N of the gradient back to each row. Do not write
     # the closed form here: that is batchnorm_backward_alt.
+    dx, dgamma, dbeta = None, None, None
     raise NotImplementedError("batchnorm_backward is not implemented yet (assignment/bn_layers.py)")
     return dx, dgamma, dbeta
 
@@ -212,6 +218,7 @@ def batchnorm_backward_alt(dout, cache):
     # TODO: Derive the gradient with respect to x on paper and implement it in a few
     # vectorized lines, reusing dbeta = sum(dout) and dgamma = sum(dout * xhat), with
     # xhat recomputed from the cache.
+    dx, dgamma, dbeta = None, None, None
     raise NotImplementedError("batchnorm_backward_alt is not implemented yet (assignment/bn_layers.py)")
     return dx, dgamma, dbeta
 
@@ -240,6 +247,7 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     # TODO: Move the channel axis last and flatten the rest, (N, C, H, W) ->
     # (N, H, W, C) -> (N * H * W, C), call batchnorm_forward, and bring the output back
     # to (N, C, H, W). A few lines.
+    out, cache = None, None
     raise NotImplementedError("spatial_batchnorm_forward is not implemented yet (assignment/bn_layers.py)")
     return out, cache
 
@@ -260,6 +268,7 @@ def spatial_batchnorm_backward(dout, cache):
     _check_bn_cache(cache, "spatial_batchnorm_backward")
     # TODO: Reshape dout the way the forward pass reshaped x, call a batchnorm backward
     # pass, and bring dx back to (N, C, H, W).
+    dx, dgamma, dbeta = None, None, None
     raise NotImplementedError("spatial_batchnorm_backward is not implemented yet (assignment/bn_layers.py)")
     return dx, dgamma, dbeta
 
@@ -293,6 +302,7 @@ def layernorm_forward(x, gamma, beta, ln_param):
                        low=0.0, low_open=True)
     # TODO: Implement layer normalization: the batch normalization of the transposed
     # problem (statistics over axis 1, keepdims=True). Store the cache of the docstring.
+    out, cache = None, None
     raise NotImplementedError("layernorm_forward is not implemented yet (assignment/bn_layers.py)")
     return out, cache
 
@@ -314,6 +324,7 @@ def layernorm_backward(dout, cache):
     # from dout to the gradient of xhat, then use the closed form of
     # batchnorm_backward_alt with the sums taken over the features (axis 1) of each
     # example instead of over the batch.
+    dx, dgamma, dbeta = None, None, None
     raise NotImplementedError("layernorm_backward is not implemented yet (assignment/bn_layers.py)")
     return dx, dgamma, dbeta
 
@@ -337,6 +348,7 @@ def affine_bn_relu_forward(x, w, b, gamma, beta, bn_param):
     check_scale_shift(gamma, beta, m, "affine_bn_relu_forward")
     _check_bn_param(bn_param, m, "affine_bn_relu_forward")
     # TODO: Chain affine_forward, batchnorm_forward and relu_forward; keep the caches.
+    out, cache = None, None
     raise NotImplementedError("affine_bn_relu_forward is not implemented yet (assignment/bn_layers.py)")
     return out, cache
 
@@ -357,5 +369,6 @@ def affine_bn_relu_backward(dout, cache):
     """
     check_array(dout, "dout", "affine_bn_relu_backward", ndim=2)
     # TODO: Go back through the ReLU, the batch normalization and the affine layer.
+    dx, dw, db, dgamma, dbeta = None, None, None, None, None
     raise NotImplementedError("affine_bn_relu_backward is not implemented yet (assignment/bn_layers.py)")
     return dx, dw, db, dgamma, dbeta

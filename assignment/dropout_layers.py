@@ -9,6 +9,10 @@ from .layers import affine_backward, affine_forward, relu_backward, relu_forward
 from .validation import (check_affine_inputs, check_array, check_choice, check_int,
                          check_keep_prob, check_mode, check_param_dict)
 
+# Imported for the answers in the TODO blocks below; this line keeps them in use
+# while the blocks are empty.
+_ANSWER_IMPORTS = (np, affine_backward, affine_forward, relu_backward, relu_forward)
+
 IMPLEMENTATIONS = ("upscale_in_train", "downgrade_in_infer")
 
 
@@ -67,6 +71,7 @@ def dropout_forward(x, dropout_param):
     # dtype as described above and multiply. In test mode set mask = None and apply the
     # test-time rule of the implementation. Never call np.random.seed: it would reset
     # numpy's global generator for the whole program.
+    mask, out = None, None
     raise NotImplementedError("dropout_forward is not implemented yet (assignment/dropout_layers.py)")
     cache = (mask, mode, p, implementation)
     return out, cache
@@ -85,6 +90,7 @@ def dropout_backward(dout, cache):
     check_array(dout, "dout", "dropout_backward")
     # TODO: Implement the backward pass. The forward is a multiplication: by mask in
     # train mode, by 1 or p in test mode (depending on the implementation).
+    dx = None
     raise NotImplementedError("dropout_backward is not implemented yet (assignment/dropout_layers.py)")
     return dx
 
@@ -106,6 +112,7 @@ def affine_relu_dropout_forward(x, w, b, dropout_param):
     check_affine_inputs(x, w, b, "affine_relu_dropout_forward")
     _check_dropout_param(dropout_param, "affine_relu_dropout_forward")
     # TODO: Chain affine_forward, relu_forward and dropout_forward; keep the three caches.
+    out, cache = None, None
     raise NotImplementedError("affine_relu_dropout_forward is not implemented yet (assignment/dropout_layers.py)")
     return out, cache
 
@@ -124,5 +131,6 @@ def affine_relu_dropout_backward(dout, cache):
     """
     check_array(dout, "dout", "affine_relu_dropout_backward", ndim=2)
     # TODO: Go back through dropout, the ReLU and the affine layer, in that order.
+    dx, dw, db = None, None, None
     raise NotImplementedError("affine_relu_dropout_backward is not implemented yet (assignment/dropout_layers.py)")
     return dx, dw, db

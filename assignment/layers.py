@@ -15,6 +15,10 @@ import numpy as np
 from .validation import (check_affine_inputs, check_array, check_labels,
                          check_nonempty_batch)
 
+# Imported for the answers in the TODO blocks below; this line keeps them in use
+# while the blocks are empty.
+_ANSWER_IMPORTS = (np,)
+
 
 def affine_forward(x, w, b):
     """Forward pass for an affine (fully-connected) layer.
@@ -36,6 +40,7 @@ def affine_forward(x, w, b):
     # TODO: Implement the affine forward pass and store the result in out. Reshape x
     # into rows of dimension D (x.reshape(N, -1)) without changing the caller's x.
     # Set cache = (x, w): that is all the backward pass needs.
+    out, cache = None, None
     raise NotImplementedError("affine_forward is not implemented yet (assignment/layers.py)")
     return out, cache
 
@@ -57,6 +62,7 @@ def affine_backward(dout, cache):
     check_array(dout, "dout", "affine_backward", ndim=2)
     # TODO: Implement the affine backward pass. dx must have the shape of the original
     # x (not the flattened one); db sums the upstream gradient over the batch.
+    dx, dw, db = None, None, None
     raise NotImplementedError("affine_backward is not implemented yet (assignment/layers.py)")
     return dx, dw, db
 
@@ -74,6 +80,7 @@ def relu_forward(x):
     check_array(x, "x", "relu_forward")
     # TODO: Implement the ReLU forward pass (one line). Do not modify x: the cache
     # keeps it for the backward pass.
+    out = None
     raise NotImplementedError("relu_forward is not implemented yet (assignment/layers.py)")
     cache = x
     return out, cache
@@ -93,6 +100,7 @@ def relu_backward(dout, cache):
     # TODO: Implement the ReLU backward pass: the gradient flows where x > 0 and is 0
     # elsewhere (we take the derivative at x == 0 to be 0). Build a new array: writing
     # into dout (dx = dout; dx[x <= 0] = 0) would corrupt the caller's gradient.
+    dx = None
     raise NotImplementedError("relu_backward is not implemented yet (assignment/layers.py)")
     return dx
 
@@ -115,6 +123,7 @@ def softmax_loss(x, y):
     # the scores before exponentiating (it changes nothing mathematically and avoids
     # overflow for large scores), work with log-probabilities, and average over the
     # batch. Store the loss as a Python float.
+    loss, dx = None, None
     raise NotImplementedError("softmax_loss is not implemented yet (assignment/layers.py)")
     return loss, dx
 
@@ -133,6 +142,7 @@ def affine_relu_forward(x, w, b):
     """
     check_affine_inputs(x, w, b, "affine_relu_forward")
     # TODO: Chain affine_forward and relu_forward and keep both caches.
+    out, cache = None, None
     raise NotImplementedError("affine_relu_forward is not implemented yet (assignment/layers.py)")
     return out, cache
 
@@ -151,5 +161,6 @@ def affine_relu_backward(dout, cache):
     """
     check_array(dout, "dout", "affine_relu_backward", ndim=2)
     # TODO: Go back through the ReLU, then through the affine layer.
+    dx, dw, db = None, None, None
     raise NotImplementedError("affine_relu_backward is not implemented yet (assignment/layers.py)")
     return dx, dw, db

@@ -16,9 +16,10 @@ Returns:
 - next_w: the updated weights, a new array (w itself is not modified)
 - config: the config dict to pass to the next step
 
-Hyperparameters are converted to Python floats before use, so that float32 weights
-stay float32 even when a learning rate is a numpy float64 (e.g. drawn with
-10 ** np.random.uniform(-5, -3)).
+The given code of each rule fills in the default of every missing hyperparameter, checks
+it and stores it back in config as a Python float, so that the answer reads
+config["learning_rate"] (as in cs231n) and float32 weights stay float32 even when a learning
+rate was a numpy float64 (e.g. drawn with 10 ** np.random.uniform(-5, -3)).
 """
 import numpy as np
 
@@ -37,9 +38,11 @@ def _start(w, dw, config, func):
     return config
 
 
-def _learning_rate(config, default, func):
-    config.setdefault("learning_rate", default)
-    return check_number(config["learning_rate"], "config['learning_rate']", func, low=0.0)
+def _hyperparameter(config, key, default, func, **bounds):
+    """config.setdefault(key, default), checked (check_number's bounds) and stored back as a
+    Python float."""
+    config.setdefault(key, default)
+    config[key] = check_number(config[key], f"config['{key}']", func, **bounds)
 
 
 def sgd(w, dw, config=None):
@@ -50,8 +53,8 @@ def sgd(w, dw, config=None):
     """
     func = "sgd"
     config = _start(w, dw, config, func)
-    learning_rate = _learning_rate(config, 1e-2, func)
-    next_w = w - learning_rate * dw
+    _hyperparameter(config, "learning_rate", 1e-2, func, low=0.0)
+    next_w = w - config["learning_rate"] * dw
     return next_w, config
 
 
@@ -69,14 +72,14 @@ def sgd_momentum(w, dw, config=None):
     """
     func = "sgd_momentum"
     config = _start(w, dw, config, func)
-    learning_rate = _learning_rate(config, 1e-2, func)
-    config.setdefault("momentum", 0.9)
-    momentum = check_number(config["momentum"], "config['momentum']", func,
-                            low=0.0, high=1.0, high_open=True)
+    _hyperparameter(config, "learning_rate", 1e-2, func, low=0.0)
+    _hyperparameter(config, "momentum", 0.9, func, low=0.0, high=1.0, high_open=True)
     check_state_array(config, "velocity", w, "config", func)
     v = config["velocity"] if "velocity" in config else np.zeros_like(w)
     # TODO: Implement the momentum update into next_w, and assign the new velocity to
-    # v (a new array; the code below stores it in config).
+    # v (a new array; the code below stores it in config). The hyperparameters are
+    # config["learning_rate"] and config["momentum"] (Python floats, checked above).
+    next_w = None
     raise NotImplementedError("sgd_momentum is not implemented yet (assignment/updater.py)")
     config["velocity"] = v
     return next_w, config
@@ -98,16 +101,16 @@ def rmsprop(w, dw, config=None):
     """
     func = "rmsprop"
     config = _start(w, dw, config, func)
-    learning_rate = _learning_rate(config, 1e-2, func)
-    config.setdefault("decay_rate", 0.99)
-    config.setdefault("epsilon", 1e-8)
-    decay_rate = check_number(config["decay_rate"], "config['decay_rate']", func,
-                              low=0.0, high=1.0, high_open=True)
-    epsilon = check_number(config["epsilon"], "config['epsilon']", func, low=0.0)
+    _hyperparameter(config, "learning_rate", 1e-2, func, low=0.0)
+    _hyperparameter(config, "decay_rate", 0.99, func, low=0.0, high=1.0, high_open=True)
+    _hyperparameter(config, "epsilon", 1e-8, func, low=0.0)
     check_state_array(config, "cache", w, "config", func)
     cache = config["cache"] if "cache" in config else np.zeros_like(w)
     # TODO: Implement the RMSProp update into next_w, and assign the new moving average
-    # of the squared gradients to cache (the code below stores it in config).
+    # of the squared gradients to cache (the code below stores it in config). The
+    # hyperparameters are config["learning_rate"], config["decay_rate"] and
+    # config["epsilon"] (Python floats, checked above).
+    next_w = None
     raise NotImplementedError("rmsprop is not implemented yet (assignment/updater.py)")
     config["cache"] = cache
     return next_w, config
@@ -135,15 +138,10 @@ def adam(w, dw, config=None):
     """
     func = "adam"
     config = _start(w, dw, config, func)
-    learning_rate = _learning_rate(config, 1e-3, func)
-    config.setdefault("beta1", 0.9)
-    config.setdefault("beta2", 0.999)
-    config.setdefault("epsilon", 1e-8)
-    beta1 = check_number(config["beta1"], "config['beta1']", func,
-                         low=0.0, high=1.0, high_open=True)
-    beta2 = check_number(config["beta2"], "config['beta2']", func,
-                         low=0.0, high=1.0, high_open=True)
-    epsilon = check_number(config["epsilon"], "config['epsilon']", func, low=0.0)
+    _hyperparameter(config, "learning_rate", 1e-3, func, low=0.0)
+    _hyperparameter(config, "beta1", 0.9, func, low=0.0, high=1.0, high_open=True)
+    _hyperparameter(config, "beta2", 0.999, func, low=0.0, high=1.0, high_open=True)
+    _hyperparameter(config, "epsilon", 1e-8, func, low=0.0)
     check_state_array(config, "m", w, "config", func)
     check_state_array(config, "v", w, "config", func)
     m = config["m"] if "m" in config else np.zeros_like(w)
@@ -151,7 +149,10 @@ def adam(w, dw, config=None):
     t = check_int(config.get("t", 0), "config['t']", func, minimum=0)
     # TODO: Implement the Adam update into next_w, and assign the new values of m, v
     # and t (the code below stores them in config). Increment t before the
-    # bias correction.
+    # bias correction. The hyperparameters are config["learning_rate"],
+    # config["beta1"], config["beta2"] and config["epsilon"] (Python floats, checked
+    # above).
+    next_w = None
     raise NotImplementedError("adam is not implemented yet (assignment/updater.py)")
     config["m"] = m
     config["v"] = v

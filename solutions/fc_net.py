@@ -103,9 +103,10 @@ class FullyConnectedNet:
         self.num_layers = 1 + len(hidden_dims)
         self.dtype = float_dtype.type
         self.params = {}
-        rng = np.random.default_rng(seed)
 
         # TODO: Initialize the parameters of the network in self.params.
+        # Draw every weight from your own generator, rng = np.random.default_rng(seed)
+        # (seed may be None: fresh entropy; never numpy's global generator).
         # The dimensions of the layers are [input_dim, *hidden_dims, num_classes]; layer
         # i (from 1 to L) maps fan_in = dims[i - 1] to fan_out = dims[i].
         # - Wi: rng.standard_normal((fan_in, fan_out)) times the standard deviation given
@@ -116,6 +117,7 @@ class FullyConnectedNet:
         #   gammai ones and betai zeros, of shape (fan_out,).
         # The code after this block casts every parameter to dtype.
         # BEGIN SOLUTION
+        rng = np.random.default_rng(seed)
         dims = [input_dim, *hidden_dims, num_classes]
         for i in range(1, self.num_layers + 1):
             fan_in, fan_out = dims[i - 1], dims[i]

@@ -103,3 +103,129 @@ def test_cli_check_reports_drift(tmp_path, capsys):
     assert main(["assign", "--check", "--out", str(out)]) == 1
     printed = capsys.readouterr().out
     assert "differs: layers.py" in printed and "not generated from solutions/: extra.py" in printed
+
+
+def _stubs(source):
+    """{function: [names, ...] per block} of ``assign.stub_names``, for short asserts."""
+    found = {}
+    for block, names in assign.stub_names(source, "mod").items():
+        found.setdefault(block.function, []).append(names)
+    return found
+
+
+def test_a_stub_binds_what_the_given_code_after_it_reads_and_only_the_block_assigns():
+    source = '''def forward(x, w):
+    n = x.shape[0]
+    # BEGIN SOLUTION
+    n = n + 1
+    out = x @ w
+    helper = out * 2
+    cache = (x, w)
+    # END SOLUTION
+    return out, cache, n, x
+'''
+    assert _stubs(source) == {"forward": [["out", "cache"]]}
+    out = assign.strip_solutions(source, "mod")
+    assert ('    out, cache = None, None\n'
+            '    raise NotImplementedError("forward is not implemented yet (assignment/mod.py)")\n') in out
+    one = "def f(x):\n    # BEGIN SOLUTION\n    dx = x\n    # END SOLUTION\n    return dx\n"
+    assert "    dx = None\n    raise NotImplementedError" in assign.strip_solutions(one, "mod")
+    none = "def f(x):\n    y = 0\n    # BEGIN SOLUTION\n    y = x\n    # END SOLUTION\n    return y\n"
+    assert "= None" not in assign.strip_solutions(none, "mod")
+
+
+def test_stub_names_in_methods_loops_closures_and_several_blocks():
+    source = '''class Net:
+    def loss(self, X):
+        scores = None
+        # BEGIN SOLUTION
+        self.cache = X
+        scores = X
+        h = X
+        # END SOLUTION
+        if self.cache is None:
+            return scores
+        # BEGIN SOLUTION
+        h = h + 1
+        grads = {}
+        # END SOLUTION
+        return (lambda: h)(), sorted(g for g in grads)
+
+
+def train(steps):
+    total = 0
+    for step in range(steps):
+        total += delta
+        # BEGIN SOLUTION
+        delta = step
+        seen = [k for k in range(step)]
+        # END SOLUTION
+    return total
+
+
+def nested(x):
+    # BEGIN SOLUTION
+    def inner():
+        return x
+    y = 1
+    # END SOLUTION
+    def later(y):
+        return y
+    return inner(), later(2)
+'''
+    assert _stubs(source) == {
+        "Net.loss": [["h"], ["grads"]],  # self.cache is an attribute; scores is bound before
+        "train": [["delta"]],  # read by the next turn of the loop; the comprehension's k is its own
+        "nested": [["inner"]],  # a def binds its name; later's y is its parameter
+    }
+    out = assign.strip_solutions(source, "mod")
+    assert "        h = None\n        raise NotImplementedError(\"Net.loss" in out
+    assert "        grads = None\n        raise NotImplementedError(\"Net.loss" in out
+
+
+def test_imports_only_the_answers_use_stay_imported_and_in_use():
+    source = '''import numpy as np
+from .layers import affine_forward, relu_forward
+
+
+def f(x):
+    # BEGIN SOLUTION
+    out = np.maximum(relu_forward(x), 0)
+    # END SOLUTION
+    return out, relu_forward
+'''
+    out = assign.strip_solutions(source, "mod")
+    assert "import numpy as np\nfrom .layers import affine_forward, relu_forward\n" in out
+    assert "\n_ANSWER_IMPORTS = (np, affine_forward)\n" in out
+    plain = "import numpy as np\n\n\ndef f(x):\n    return np.zeros(x)\n"
+    assert assign.strip_solutions(plain, "mod") == plain
+
+
+def _solution_blocks(source, module):
+    """[(function, text of the block between its markers)] in file order."""
+    lines = source.splitlines(keepends=True)
+    return [(b.function, "".join(lines[b.begin:b.end - 1])) for b in assign.find_blocks(source, module)]
+
+
+def test_the_student_copy_filled_with_the_solution_blocks_grades_full_marks(tmp_path):
+    """A student who writes each block as in solutions/ (replacing each stub, binding line
+    included) gets a working module: the copy imports everything the answers use."""
+    from checks.grader import Grader
+
+    folder = tmp_path / "filled"
+    folder.mkdir()
+    for path in assign.module_files(ROOT / "solutions"):
+        solution = path.read_text(encoding="utf-8")
+        student = (ROOT / "assignment" / path.name).read_text(encoding="utf-8")
+        names = list(assign.stub_names(solution, path.stem).values())
+        for (function, text), bound in zip(_solution_blocks(solution, path.stem), names):
+            raise_line = f'raise NotImplementedError("{assign.stub_message(function, path.stem)}")\n'
+            indent = text[: len(text) - len(text.lstrip(" "))]
+            stub = "".join(assign._stub_lines(indent, bound, assign.stub_message(function, path.stem)))
+            assert stub.endswith(raise_line) and stub in student, f"no stub for {function} in {path.name}"
+            student = student.replace(stub, text, 1)
+        assert "not implemented yet" not in student
+        (folder / path.name).write_text(student, encoding="utf-8")
+    report = Grader().grade(folder)
+    failed = [r.name for r in report.results if not r.passed]
+    assert not failed and report.score == report.max_score == 100, failed

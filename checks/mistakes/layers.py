@@ -1,10 +1,14 @@
 """Known mistakes of layers.py, each a student's version of one function with one bug.
 
 These functions are never called here: each is appended to a copy of the solutions and
-bound to its target's name (see ``checks/mistakes/__init__.py``). Names such as ``np`` refer
-to the patched module's globals.
+bound to its target's name (see ``checks/mistakes/__init__.py``): only the function's source
+is appended, so its names (``np``, the other layers) resolve to the patched module's globals.
+The imports below name the same objects, so that this file reads (and lints) as Python.
 """
-# flake8: noqa: F821  (names resolve in the module the variant is appended to)
+import numpy as np
+
+from solutions.layers import affine_backward, affine_forward, relu_forward
+
 from . import mistake
 
 
