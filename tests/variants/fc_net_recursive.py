@@ -1,9 +1,10 @@
 """A network whose forward pass is a recursive function: layer i computes its output,
 recurses into layers i+1..L and returns the scores with a closure that takes dscores back
 through layer i. Unnormalized layers with dropout use the affine_relu_dropout sandwich; the
-weights are drawn from the given rng as rng.normal(0, std, shape), last layer first; the L2
+weights are drawn from np.random.default_rng(seed) as rng.normal(0, std, shape), last layer first; the L2
 term uses np.linalg.norm."""
 # >>> block: fc_net FullyConnectedNet.__init__
+rng = np.random.default_rng(seed)
 dims = [input_dim] + list(hidden_dims) + [num_classes]
 for i in reversed(range(1, len(dims))):
     fan_in = dims[i - 1]
