@@ -1,11 +1,11 @@
-"""Batch normalization, train mode, forward + backward: the kit against a step-by-step
-numpy baseline and PyTorch, and against the memory-bandwidth floor."""
+"""Batch normalization, train mode, forward + backward: the kit's plain reference and the
+fast numpy exhibit (fast_bn.py) against a step-by-step numpy baseline and PyTorch, and
+against the memory-bandwidth floor."""
 import numpy as np
 
 from solutions import bn_layers
-from solutions.bn_layers import _row_blocks
 
-from . import baseline, torch_ref
+from . import baseline, fast_bn, torch_ref
 from .timing import interleaved_medians, passes_floor
 
 FULL_SHAPES = [(1024, 4096), (4096, 4096)]
@@ -24,11 +24,14 @@ def _inputs(shape, dtype, seed=0):
 
 
 COPIES_ROW = "numpy: only copy x to out and dout to dx"
+FAST_ROW = "fast numpy (benchmarks/fast_bn.py)"
+# How far the fast exhibit may stray from the reference, relative to max |dx|.
+FAST_TOLERANCE = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-10}
 
 
 def copies_only(x, dout):
     """A callable doing only the data movement every numpy batchnorm pays for: a fresh out
-    filled from x and a fresh dx filled from dout, in the kit's row blocks on both threads.
+    filled from x and a fresh dx filled from dout, in fast_bn's row blocks on both threads.
 
     It computes nothing, so it is left out of the agreement check. It does four of the
     floor's eight passes with numpy's cheapest operation: a yardstick for what one numpy
@@ -37,7 +40,7 @@ def copies_only(x, dout):
     """
     def fill(source):
         target = np.empty_like(source)
-        with _row_blocks(source) as over_blocks:
+        with fast_bn.row_blocks(source) as over_blocks:
             over_blocks(lambda rows: np.copyto(target[rows], source[rows]))
         return target
 
@@ -56,18 +59,40 @@ def candidates(x, gamma, beta, dout, torch):
         _, cache = baseline.batchnorm_forward(x, gamma, beta)
         return baseline.batchnorm_backward(dout, cache)
 
+    def fast():
+        _, cache = fast_bn.batchnorm_forward_train(x, gamma, beta)
+        return fast_bn.batchnorm_backward_alt(dout, cache)
+
     rows = {
         "numpy step by step (baseline)": plain,
-        "kit: forward + backward (step by step)": kit(bn_layers.batchnorm_backward),
-        "kit: forward + backward_alt": kit(bn_layers.batchnorm_backward_alt),
+        "kit reference: forward + backward": kit(bn_layers.batchnorm_backward),
+        "kit reference: forward + backward_alt": kit(bn_layers.batchnorm_backward_alt),
+        FAST_ROW: fast,
     }
     if torch is not None:
         rows["PyTorch"] = torch_ref.batchnorm_train_step(torch, x, gamma, beta, dout)
     return rows
 
 
+def check_fast(x, gamma, beta, dout):
+    """Refuse to time the fast exhibit unless it computes what the reference computes:
+    out, dx, dgamma and dbeta, each within FAST_TOLERANCE of the reference's."""
+    out, cache = bn_layers.batchnorm_forward(x, gamma, beta, {"mode": "train"})
+    want = (out, *bn_layers.batchnorm_backward_alt(dout, cache))
+    fast_out, fast_cache = fast_bn.batchnorm_forward_train(x, gamma, beta)
+    got = (fast_out, *fast_bn.batchnorm_backward_alt(dout, fast_cache))
+    tolerance = FAST_TOLERANCE[x.dtype]
+    for name, g, w in zip(("out", "dx", "dgamma", "dbeta"), got, want):
+        scale = max(1.0, float(np.abs(w).max()))
+        error = float(np.abs(g.astype(np.float64) - w).max()) / scale
+        if g.dtype != w.dtype or error > tolerance:
+            raise SystemExit(f"benchmarks/fast_bn.py disagrees with the reference on {name} "
+                             f"({x.shape[0]}x{x.shape[1]} {x.dtype}): relative error {error:.1e}, "
+                             f"dtype {g.dtype}; fix it before timing it")
+
+
 def agree(x, gamma, beta, dout, torch):
-    """Largest relative difference of dx between the kit, the baseline and PyTorch (a
+    """Largest relative difference of dx between the reference and every other row (a
     benchmark of wrong code would be worthless)."""
     grads = [fn()[0] for fn in candidates(x, gamma, beta, dout, torch).values()]
     grads = [np.asarray(g.detach().numpy() if hasattr(g, "detach") else g, np.float64)
@@ -83,6 +108,7 @@ def run(tiny, repeat, bandwidth, torch):
     for shape in TINY_SHAPES if tiny else FULL_SHAPES:
         for dtype in DTYPES:
             x, gamma, beta, dout = _inputs(shape, dtype)
+            check_fast(x, gamma, beta, dout)
             worst = max(worst, agree(x, gamma, beta, dout, torch))
             timed = candidates(x, gamma, beta, dout, torch)
             timed[COPIES_ROW] = copies_only(x, dout)

@@ -10,7 +10,8 @@ import time
 
 import numpy as np
 
-from checks.gradcheck import check_gradient, eval_numerical_gradient_array, rel_error
+from checks.gradcheck import check_gradient
+from checks.gradient_check import eval_numerical_gradient_array, rel_error
 from solutions import bn_layers
 
 from .timing import interleaved_medians

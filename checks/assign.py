@@ -14,7 +14,9 @@ block, in cs231n's style::
 
 The first line binds the names that the given code after the block reads and that only the
 block assigns (``stub_names``), so that the student copy names only defined values and lints
-clean; a block whose given code needs no such name gets the ``raise`` line alone. Imports that
+clean; a block whose given code needs no such name gets the ``raise`` line alone. A value the
+given code reads before the block for the answer alone (``eps``) is named in a line ``_ = eps``
+before them (``given_for_answer``). Imports that
 only the answers use stay imported (a student's ``np.maximum`` must work), and one line after
 the imports keeps them in use while the blocks are empty (``_answer_imports``). Everything else
 (docstrings, the TODO comments above the block, given code) is copied unchanged. Only ``.py``
@@ -247,8 +249,34 @@ def stub_names(source: str, module: str) -> Dict[SolutionBlock, List[str]]:
     return names
 
 
-def _stub_lines(indent: str, names: List[str], message: str) -> List[str]:
+def given_for_answer(source: str, module: str) -> Dict[SolutionBlock, List[str]]:
+    """{block: names the given code binds for the answer alone} for every block of one module.
+
+    cs231n's given code reads values for the student before the TODO (``eps =
+    ln_param.get('eps', 1e-5)``) that only the answer uses. With the block empty nothing reads
+    them, and pyflakes would report an unused local in code the student did not write; the stub
+    names them in one harmless line, ``_ = eps``, which a student may keep or delete.
+    """
+    blocks = find_blocks(source, module)
+    functions = _functions_by_name(ast.parse(source))
+    names: Dict[SolutionBlock, List[str]] = {}
+    for block in blocks:
+        function = functions[block.function]
+        events = _scope_events(function)
+        inside = [e for e in events if block.begin < e[0] < block.end]
+        outside = [e for e in events if not any(b.begin < e[0] < b.end for b in blocks)]
+        given = {e[2] for e in outside if e[0] < block.begin and e[3] == "store"}
+        read_by_given = {e[2] for e in outside if e[3] == "load"}
+        read_here = [e[2] for e in sorted(inside, key=lambda e: (e[0], e[1])) if e[3] == "load"]
+        names[block] = [n for n in dict.fromkeys(read_here)
+                        if n in given and n not in read_by_given and n not in _parameters(function.args)]
+    return names
+
+
+def _stub_lines(indent: str, names: List[str], message: str, given: List[str] = ()) -> List[str]:
     lines = []
+    if given:
+        lines.append(f"{indent}_ = {', '.join(given)}  # given above for your code\n")
     if names:
         nones = ", ".join("None" for _ in names)
         lines.append(f"{indent}{', '.join(names)} = {nones}\n")
@@ -302,11 +330,12 @@ def strip_solutions(source: str, module: str) -> str:
     """The student version of one module's source."""
     blocks = find_blocks(source, module)
     names = stub_names(source, module)
+    given = given_for_answer(source, module)
     lines = source.splitlines(keepends=True)
     for block in reversed(blocks):
         indent = _MARKER.match(lines[block.begin - 1])["indent"]
         message = stub_message(block.function, module)
-        lines[block.begin - 1 : block.end] = _stub_lines(indent, names[block], message)
+        lines[block.begin - 1 : block.end] = _stub_lines(indent, names[block], message, given[block])
     return _answer_imports("".join(lines))
 
 

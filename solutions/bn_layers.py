@@ -5,9 +5,6 @@ Notation used in the comments: N examples, D features; mu and var are the mean a
 biased variance (divide by N) of each feature over the batch; xhat = (x - mu) / sqrt(var +
 eps) is the normalized input and out = gamma * xhat + beta.
 """
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-
 import numpy as np
 
 from .layers import affine_backward, affine_forward, relu_backward, relu_forward
@@ -47,40 +44,6 @@ def _check_bn_param(bn_param, num_features, func):
         else:
             running.append(None)
     return mode, eps, momentum, running[0], running[1]
-
-
-@contextmanager
-def _row_blocks(array):
-    """Run per-row work over a large (N, D) array block by block, on both cores.
-
-    Yields ``over_blocks(work) -> [work(rows) for rows in blocks]``, where ``rows`` is a
-    slice of the rows holding about 1 MB of ``array``: small enough that a chain of
-    operations on one block finds it in the core's cache instead of main memory. The
-    second half of the blocks runs in a helper thread while this thread does the first
-    (numpy releases the GIL inside its loops), and a column sum over the batch is the sum
-    of the blocks' results. Below 2**18 entries a thread costs more than it saves, and
-    there is one block, all the rows. A speed aid of the reference solution: your code
-    does not need it.
-    """
-    num_rows = array.shape[0]
-    if array.size < 1 << 18:
-        yield lambda work: [work(slice(None))]
-        return
-    step = max(1, (1 << 20) // (array.itemsize * array.shape[1]))
-
-    def blocks(start, stop):
-        return [slice(row, min(row + step, stop)) for row in range(start, stop, step)]
-
-    def run(work, part):
-        return [work(rows) for rows in part]
-
-    first, second = blocks(0, num_rows // 2), blocks(num_rows // 2, num_rows)
-    with ThreadPoolExecutor(max_workers=1) as helper:
-        def over_blocks(work):
-            pending = helper.submit(run, work, second)
-            return run(work, first) + pending.result()
-
-        yield over_blocks
 
 
 def _check_bn_cache(cache, func):
@@ -148,30 +111,12 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     # set cache = None and leave running_mean and running_var as they are.
     # BEGIN SOLUTION
     if mode == "train":
-        # The formulas of the step-by-step version, arranged for speed on large batches
-        # (benchmarks/ measures it). Writing an (N, D) array is a pass over main memory,
-        # and a fresh one can cost page faults too, so there is only one, out: it holds
-        # x - mu until the scale and shift are applied in place, and the cache keeps x
-        # itself. The work goes block by block of rows
-        # (_row_blocks): the two operations on a block find it in the core's cache, and
-        # on large batches two threads share the blocks.
-        num_samples = x.shape[0]
-        out = np.empty_like(x)
-
-        def center(rows):
-            xmu = np.subtract(x[rows], mu, out=out[rows])
-            return np.einsum("ij,ij->j", xmu, xmu)  # the column sums of xmu ** 2
-
-        def scale_and_shift(rows):
-            out[rows] *= scale
-            out[rows] += beta
-
-        with _row_blocks(x) as over_blocks:
-            mu = sum(over_blocks(lambda rows: x[rows].sum(axis=0))) / num_samples
-            var = sum(over_blocks(center)) / num_samples
-            inv_std = 1 / np.sqrt(var + eps)
-            scale = gamma * inv_std  # out = xhat * gamma + beta = xmu * scale + beta
-            over_blocks(scale_and_shift)
+        mu = x.mean(axis=0)
+        xmu = x - mu
+        var = (xmu ** 2).mean(axis=0)  # the biased variance, as x.var(axis=0)
+        inv_std = 1 / np.sqrt(var + eps)
+        xhat = xmu * inv_std
+        out = gamma * xhat + beta
         cache = (x, mu, inv_std, gamma)
         running_mean = momentum * running_mean + (1 - momentum) * mu
         running_var = momentum * running_var + (1 - momentum) * var
@@ -277,34 +222,12 @@ def batchnorm_backward_alt(dout, cache):
     # vectorized lines, reusing dbeta = sum(dout) and dgamma = sum(dout * xhat), with
     # xhat recomputed from the cache.
     # BEGIN SOLUTION
-    # dx = (gamma * inv_std / N) * (N * dout - dbeta - xhat * dgamma), with
-    # xhat = (x - mu) * inv_std, arranged for speed as in batchnorm_forward: dx is the
-    # only new (N, D) array (it holds x - mu until the column sums are known), and the
-    # rows go in blocks, shared by two threads on large batches.
     x, mu, inv_std, gamma = cache
     num_samples = dout.shape[0]
-    dx = np.empty_like(dout)
-
-    def column_sums(rows):
-        xmu = np.subtract(x[rows], mu, out=dx[rows])
-        return dout[rows].sum(axis=0), np.einsum("ij,ij->j", dout[rows], xmu)
-
-    def gradient(rows):
-        dx_rows = dx[rows]  # holds xmu
-        dx_rows *= xmu_factor
-        dx_rows += dout[rows]
-        dx_rows -= dbeta_share
-        dx_rows *= scale
-
-    with _row_blocks(dout) as over_blocks:
-        sums = over_blocks(column_sums)
-        dbeta = sum(dbeta_part for dbeta_part, _ in sums)
-        dgamma = sum(xmu_part for _, xmu_part in sums) * inv_std  # sum(dout * xhat)
-        # Per feature, once: xhat * dgamma = xmu * (inv_std * dgamma).
-        xmu_factor = -dgamma * inv_std / num_samples
-        dbeta_share = dbeta / num_samples
-        scale = gamma * inv_std
-        over_blocks(gradient)
+    xhat = (x - mu) * inv_std
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * xhat).sum(axis=0)
+    dx = (gamma * inv_std / num_samples) * (num_samples * dout - dbeta - xhat * dgamma)
     # END SOLUTION
     return dx, dgamma, dbeta
 
