@@ -238,6 +238,17 @@ def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, An
     return data
 
 
+def points_line() -> str:
+    """What the autograder's checks are worth, summed from the checks themselves."""
+    from .suite import all_checks
+
+    checks = all_checks(include_hidden=True)
+    public = sum(c.points for c in checks if not c.hidden)
+    hidden = sum(c.points for c in checks if c.hidden)
+    return (f"Its checks are worth {public + hidden:g} points ({public:g} public + {hidden:g} hidden): "
+            f"set the Gradescope assignment's total to {public + hidden:g}")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m checks.gradescope")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -251,6 +262,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.command == "build":
         names = build(Path(args.out))
         print(f"Wrote {args.out}: setup.sh, run_autograder and {len(names) - 2} more files")
+        print(points_line())
         return 0
     try:
         run(Path(args.root), timeout=args.timeout, memory_mb=args.memory)

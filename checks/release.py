@@ -106,8 +106,8 @@ the files in `assignment/` here, the ones you edit.
 
 Fill in the TODO blocks of `assignment/layers.py`, `dropout_layers.py`, `bn_layers.py`,
 `fc_net.py` and `updater.py`. Each unfinished function raises
-`NotImplementedError("... is not implemented yet (assignment/<file>.py)")`; replace that line
-with your code. `trainer.py`, `data.py` and `sgd` are given. The notebooks in `notebooks/`
+`NotImplementedError("... is not implemented yet (assignment/<file>.py)")`; replace the stub
+lines (that `raise`, and the line before it where there is one) with your code. `trainer.py`, `data.py` and `sgd` are given. The notebooks in `notebooks/`
 (`jupyter lab notebooks/`) walk you through each part and train the nets you wrote.
 
 ## Check your work
@@ -124,9 +124,9 @@ values, how many entries are off, and, when your code behaves like a mistake stu
 make, that mistake and how to fix it. Your code runs in a separate process with time and memory
 limits: a function that crashes or hangs costs its own check and nothing else.
 
-To check gradients yourself, `checks.gradcheck` has `eval_numerical_gradient`,
-`eval_numerical_gradient_array`, `rel_error` and `check_gradient` (which points at the wrong
-entries).
+To check gradients yourself, `checks.gradient_check` has cs231n's `eval_numerical_gradient`,
+`eval_numerical_gradient_array` and `rel_error`, and `checks.gradcheck.check_gradient` points at
+the wrong entries.
 
 ## Hand in
 

@@ -273,3 +273,15 @@ def test_bad_submissions_get_a_results_file_with_the_reason(tree):
     assert "could not be imported" in by_name(data)["relu_forward"]["output"]
     assert by_name(data)["adam"]["status"] == "passed"
     assert data["score"] == sum(c.points for c in CHECKS if c.module == "updater")
+
+
+def test_the_build_prints_the_total_summed_from_the_checks():
+    from checks.gradescope import points_line
+    from checks.suite import all_checks
+
+    checks = all_checks(include_hidden=True)
+    hidden = sum(c.points for c in checks if c.hidden)
+    assert hidden > 0
+    line = points_line()
+    assert f"(100 public + {hidden:g} hidden)" in line
+    assert line.endswith(f"total to {100 + hidden:g}")
