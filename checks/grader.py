@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from . import compare
-from .reference import MISTAKES_FILE, Reference, stored_signatures
+from .reference import Mistakes, Reference
 from .layout import MODULE_FILES
 from .suite import Check, all_checks
 from .worker import Limits, Outcome, WorkerSession, platform_note
@@ -65,37 +65,6 @@ def find_package_dir(path: Path) -> Path:
     if len(candidates) == 1:
         return candidates[0]
     return path  # graded as it is: every module will be reported missing
-
-
-_LIVE_SIGNATURES: Dict[str, List[Dict[str, Any]]] = {}  # computed once per process
-
-
-class Mistakes:
-    """Known-mistake signatures by check name: stored in checks/fixtures (computed live only when absent)."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self._signatures: Optional[Dict[str, List[Dict[str, Any]]]] = None
-
-    def for_check(self, name: str) -> List[Dict[str, Any]]:
-        if self._signatures is None:
-            self._signatures = self._load()
-        return self._signatures.get(name, [])
-
-    def _load(self) -> Dict[str, List[Dict[str, Any]]]:
-        """The stored signatures (a test keeps them fresh); computed live only when none are stored,
-        since building every variant costs seconds."""
-        if MISTAKES_FILE.exists():
-            return stored_signatures()
-        if self.source == "live":
-            try:
-                from . import mistakes
-            except ImportError:
-                return {}
-            if not _LIVE_SIGNATURES:
-                _LIVE_SIGNATURES.update(mistakes.compute_signatures())
-            return _LIVE_SIGNATURES
-        return {}
 
 
 def _where(error: Dict[str, Any]) -> str:
@@ -182,7 +151,7 @@ class Grader:
             checks = chosen
         self.checks = checks
         self.reference = reference or Reference()
-        self.mistakes = Mistakes(self.reference.source)
+        self.mistakes = Mistakes()
 
     def grade(self, path: Path) -> GradeReport:
         begin = time.monotonic()

@@ -102,11 +102,6 @@ def first(value):
     return value[0] if type(value) in (tuple, list) and value else value
 
 
-def second(value):
-    """``value[1]`` when value is a tuple or list of two or more, else None."""
-    return value[1] if type(value) in (tuple, list) and len(value) > 1 else None
-
-
 def directions(seed, shapes, count):
     """``count`` Gaussian directions for each shape (a list per direction), seeded."""
     generator = rng(seed)

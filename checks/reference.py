@@ -4,8 +4,8 @@ When ``solutions/`` is importable (the kit's own checkout, an instructor's machi
 expected values are computed live, in the grading process, from the same probes the worker
 runs on the submission. Otherwise (the student release, Gradescope without solutions) they
 are read from ``checks/fixtures/``, which ``python -m checks fixtures`` writes and a test
-keeps fresh. The known mistakes' signatures work the same way: live when the mistake
-library is present, from fixtures otherwise.
+keeps fresh. The known mistakes' signatures are always read from the fixtures (``Mistakes``):
+computing them takes seconds, which no grade should pay.
 
 What belongs to the hidden checks (their reference values and the known mistakes'
 signatures on their inputs) is stored apart, in ``hidden.bin``, so that the student release
@@ -14,12 +14,25 @@ and ``mistakes.bin`` hold the public checks only.
 
 Every value goes through the encoding of ``protocol.py`` once, so live and stored values have
 exactly the same types as what comes back from a worker.
+
+``python -m checks fixtures`` is deterministic: two runs on one machine write the same bytes.
+Probes seed what they draw; where a check is about unseeded behaviour (a net built without a
+seed, a dropout mask without one), a generator made here without a seed,
+``np.random.default_rng()``, draws from a stream fixed by the check's name and the call's rank
+(``_fixed_entropy``). That holds only in this process, for the trusted packages whose values
+are stored (the solutions, the known mistakes); a submission's worker is never touched. Beside
+the binaries, ``MANIFEST.txt`` lists every stored value (file, check, what it holds, a hash),
+so that a diff of the fixtures shows which checks changed.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
+import itertools
 import warnings
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -32,6 +45,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REFERENCE_FILE = FIXTURES / "reference.bin"
 MISTAKES_FILE = FIXTURES / "mistakes.bin"
 HIDDEN_FILE = FIXTURES / "hidden.bin"  # {"reference": {...}, "mistakes": {...}} of the hidden checks
+MANIFEST_FILE = FIXTURES / "MANIFEST.txt"
 
 
 def _stored_hidden() -> Dict[str, Any]:
@@ -52,13 +66,33 @@ def stored_signatures() -> Dict[str, List[Dict[str, Any]]]:
     return stored
 
 
+@contextmanager
+def _fixed_entropy(name: str):
+    """While a trusted probe runs: np.random.default_rng() without a seed draws from a stream
+    fixed by ``name`` and the call's rank (every call still gets a stream of its own)."""
+    original = np.random.default_rng
+    base = zlib.crc32(name.encode("utf-8"))
+    rank = itertools.count()
+
+    def default_rng(seed=None):
+        if seed is None:
+            seed = np.random.SeedSequence(entropy=base, spawn_key=(next(rank),))
+        return original(seed)
+
+    np.random.default_rng = default_rng
+    try:
+        yield
+    finally:
+        np.random.default_rng = original
+
+
 def run_probe(check: Check, package: str) -> Dict[str, Any]:
     """Run a check's probe on a trusted package in this process: {"tree": ...} or {"error": ...}."""
     np.random.seed(0)
     probing.reset()
     state = np.random.get_state()
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"), _fixed_entropy(check.name):
             warnings.simplefilter("ignore")
             tree = check.probe(probing.Submission(package))
     except Exception as error:  # a known mistake may raise: that is its signature
@@ -107,6 +141,24 @@ class Reference:
         return self._stored[name]
 
 
+class Mistakes:
+    """Known-mistake signatures by check name, always the stored ones (checks/fixtures).
+
+    Computing them means building and probing every variant, seconds of work, so the grader
+    never does it: ``python -m checks fixtures`` does, and the tests keep the stored ones fresh.
+    Without a stored file no mistake is recognized and the feedback says what is wrong without
+    naming one.
+    """
+
+    def __init__(self):
+        self._signatures: Optional[Dict[str, List[Dict[str, Any]]]] = None
+
+    def for_check(self, name: str) -> List[Dict[str, Any]]:
+        if self._signatures is None:
+            self._signatures = stored_signatures() if MISTAKES_FILE.exists() else {}
+        return self._signatures.get(name, [])
+
+
 def compute_reference(checks: Optional[List[Check]] = None) -> Dict[str, Any]:
     return {check.name: run_probe(check, "solutions") for check in checks or all_checks(include_hidden=True)}
 
@@ -136,4 +188,47 @@ def write_fixtures() -> List[Path]:
         written.append(HIDDEN_FILE)
     elif HIDDEN_FILE.exists():
         HIDDEN_FILE.unlink()
+    MANIFEST_FILE.write_text(manifest(reference, signatures, hidden), encoding="utf-8")
+    written.append(MANIFEST_FILE)
     return written
+
+
+def _summary(value: Any) -> str:
+    """The arrays of a stored tree, as dtype(shape) in order, with repeats counted."""
+    found: List[str] = []
+
+    def walk(node):
+        if isinstance(node, np.ndarray):
+            found.append(f"{node.dtype}{node.shape}".replace(" ", ""))
+        elif isinstance(node, dict):
+            for key in node:
+                walk(node[key])
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+
+    walk(value)
+    counted = [f"{n} x {a}" if n > 1 else a for a, n in
+               ((a, len(list(g))) for a, g in itertools.groupby(found))]
+    text = ", ".join(counted) or "no arrays"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(protocol.encode(value)).hexdigest()[:16]
+
+
+def manifest(reference: Dict[str, Any], signatures: Dict[str, List[Dict[str, Any]]], hidden) -> str:
+    """The text of MANIFEST.txt: one line per stored value (file, check, arrays, hash)."""
+    lines = ["# Written by `python -m checks fixtures`: one line per stored value.",
+             "# file | check | what is stored (arrays as dtype(shape)) | sha256 of its encoding, 16 digits"]
+    for name, value in reference.items():
+        where = HIDDEN_FILE.name if name in hidden else REFERENCE_FILE.name
+        what = _summary(value["tree"]) if "tree" in value else f"error {value['error']}"
+        lines.append(f"{where} | {name} | {what} | {_digest(value)}")
+    for name, entries in signatures.items():
+        where = HIDDEN_FILE.name if name in hidden else MISTAKES_FILE.name
+        for entry in entries:
+            what = _summary(entry["tree"]) if "tree" in entry else f"error {entry['error']}"
+            lines.append(f"{where} | {name} | mistake {entry['id']}: {what} | {_digest(entry)}")
+    return "\n".join(lines) + "\n"

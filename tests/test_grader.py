@@ -160,3 +160,23 @@ def test_a_submission_folder_nested_one_level_is_found(tmp_path):
         (nested / path.name).write_bytes(path.read_bytes())
     report = Grader(only="layers").grade(tmp_path / "student")
     assert report.score == report.max_score > 0
+
+
+def test_fixtures_are_computed_the_same_way_twice():
+    """`python -m checks fixtures` writes the same bytes on every run: unseeded draws of the
+    reference and of the mistakes come from a fixed stream while they are computed."""
+    from checks import mistakes, protocol
+
+    assert protocol.encode(compute_reference()) == protocol.encode(compute_reference())
+    assert protocol.encode(mistakes.compute_signatures()) == protocol.encode(mistakes.compute_signatures())
+
+
+def test_the_manifest_lists_every_stored_value_with_its_hash():
+    from checks.reference import MANIFEST_FILE, manifest
+
+    hidden = {c.name for c in all_checks(include_hidden=True) if c.hidden}
+    want = manifest(stored_reference(), stored_signatures(), hidden).splitlines()
+    have = MANIFEST_FILE.read_text(encoding="utf-8").splitlines()
+    assert sorted(have) == sorted(want), "MANIFEST.txt is stale: run `python -m checks fixtures`"
+    assert any(line.startswith("hidden.bin | ") for line in have)
+    assert len(have) == 2 + len(stored_reference()) + sum(len(v) for v in stored_signatures().values())
