@@ -107,7 +107,9 @@ the files in `assignment/` here, the ones you edit.
 Fill in the TODO blocks of `assignment/layers.py`, `dropout_layers.py`, `bn_layers.py`,
 `fc_net.py` and `updater.py`. Each unfinished function raises
 `NotImplementedError("... is not implemented yet (assignment/<file>.py)")`; replace the stub
-lines (that `raise`, and the line before it where there is one) with your code. `trainer.py`, `data.py` and `sgd` are given. The notebooks in `notebooks/`
+lines with your code: that `raise` and the one or two lines just above it (`out, cache = None,
+None`, `_ = eps`), which name the values the code around it uses. `trainer.py`, `data.py` and
+`sgd` are given. The notebooks in `notebooks/`
 (`jupyter lab notebooks/`) walk you through each part and train the nets you wrote.
 
 ## Check your work
