@@ -193,8 +193,11 @@ def write_fixtures() -> List[Path]:
     return written
 
 
-def _summary(value: Any) -> str:
-    """The arrays of a stored tree, as dtype(shape) in order, with repeats counted."""
+def _summary(entry: Dict[str, Any]) -> str:
+    """What a stored entry holds: its error, or the arrays of its tree as dtype(shape) in
+    order, with repeats counted."""
+    if "tree" not in entry:
+        return f"error {entry['error']}"
     found: List[str] = []
 
     def walk(node):
@@ -207,7 +210,7 @@ def _summary(value: Any) -> str:
             for item in node:
                 walk(item)
 
-    walk(value)
+    walk(entry["tree"])
     counted = [f"{n} x {a}" if n > 1 else a for a, n in
                ((a, len(list(g))) for a, g in itertools.groupby(found))]
     text = ", ".join(counted) or "no arrays"
@@ -224,11 +227,9 @@ def manifest(reference: Dict[str, Any], signatures: Dict[str, List[Dict[str, Any
              "# file | check | what is stored (arrays as dtype(shape)) | sha256 of its encoding, 16 digits"]
     for name, value in reference.items():
         where = HIDDEN_FILE.name if name in hidden else REFERENCE_FILE.name
-        what = _summary(value["tree"]) if "tree" in value else f"error {value['error']}"
-        lines.append(f"{where} | {name} | {what} | {_digest(value)}")
+        lines.append(f"{where} | {name} | {_summary(value)} | {_digest(value)}")
     for name, entries in signatures.items():
         where = HIDDEN_FILE.name if name in hidden else MISTAKES_FILE.name
         for entry in entries:
-            what = _summary(entry["tree"]) if "tree" in entry else f"error {entry['error']}"
-            lines.append(f"{where} | {name} | mistake {entry['id']}: {what} | {_digest(entry)}")
+            lines.append(f"{where} | {name} | mistake {entry['id']}: {_summary(entry)} | {_digest(entry)}")
     return "\n".join(lines) + "\n"

@@ -228,8 +228,7 @@ mistake_edit(
     "layernorm_forward", "eps from ln_param is ignored",
     "eps = ln_param.get('eps', 1e-5)",
     id="layernorm_forward_fixed_eps",
-    edits=[("inv_std = 1 / np.sqrt(var + eps)\n    xhat = xmu * inv_std\n    out = gamma * xhat + beta\n    cache = (xhat",
-            "inv_std = 1 / np.sqrt(var + 1e-5)\n    xhat = xmu * inv_std\n    out = gamma * xhat + beta\n    cache = (xhat")],
+    edits=[(_TRAIN_INV_STD, "inv_std = 1 / np.sqrt(var + 1e-5)\n")],
 )
 
 mistake_edit(
