@@ -8,7 +8,7 @@ worker (which, when this runs as root and ``--user`` names an account, runs as t
 sends its verdict back through a pipe. Only this process writes results:
 
     grades.csv              student, total, one column per check, notes
-    grades/<student>.json   the results.json of the student, plus the hashes below
+    grades/<student>.json   the student's report (GradeReport.to_dict), its results.json and the hashes below
     grades/<student>.txt    the text report the student reads
 
 A grading process that outlives its wall-time limit is killed with everything it started, and
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -34,13 +35,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
+from .files import write_text
 from .intake import fingerprint, given_modules, stage
+from .report import GradeReport
 
 GRADER_DIR = Path(__file__).resolve().parent
 KIT_DIR = GRADER_DIR.parent
-FORMAT = 1  # of the per-student JSON
+FORMAT = 2  # of the per-student JSON
 
 
 @dataclass
@@ -106,7 +109,7 @@ class Batch:
         self.feedback = self.out.with_suffix("") if self.out.suffix else self.out.with_name(self.out.name + "-feedback")
         self.jobs, self.force, self.timeout, self.memory_mb = max(1, jobs), force, timeout, memory_mb
         self.hidden, self.user, self.progress = hidden, user, progress
-        self.checks = [c.name for c in all_checks(include_hidden=hidden)]
+        self.checks = all_checks(include_hidden=hidden)
         self.options = {"timeout": timeout, "memory": memory_mb, "hidden": hidden, "user": user, "format": FORMAT}
         self.hash = grader_hash(self.options)
         self.lock = threading.Lock()
@@ -123,7 +126,7 @@ class Batch:
             record = json.loads((self.feedback / f"{entry.student}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if record.get("content_hash") == content and record.get("grader_hash") == self.hash and "results" in record:
+        if record.get("content_hash") == content and record.get("grader_hash") == self.hash and "report" in record:
             return record
         return None
 
@@ -137,40 +140,39 @@ class Batch:
         folder.mkdir()
         os.chmod(folder, 0o755)
         intake = stage(entry.path, folder / "submission", given=given)
-        results, text, problem = self._run(intake.folder)
-        notes = list(intake.notes) + ([problem] if problem else [])
-        if results is None:
-            results = self._zero(notes)
-        if notes:
-            results["output"] = results.get("output", "") + "".join(f"\nNote: {n}" for n in notes)
-            results.setdefault("extra_data", {}).setdefault("notes", [])[:0] = notes
-        text = "\n".join([f"Student: {entry.student} ({entry.path.name})"] + [f"Note: {n}" for n in notes]
-                         + ([text] if text else []))
-        record = {
-            "student": entry.student, "source": entry.path.name, "content_hash": content,
-            "grader_hash": self.hash, "score": results["score"], "max_score": results["max_score"],
-            "notes": notes, "results": results, "text": text,
-        }
-        self._write(entry, record)
+        name = f"{entry.student} ({entry.path.name})"
+        graded, problem = self._run(intake.folder, name)
+        if graded is None:
+            graded = GradeReport.not_run(name, self.checks, problem)
+        for note in reversed(intake.notes):
+            graded.add_note(note, first=True)
+        record = self._record(entry, content, graded)
+        self._write(entry, record, graded)
         shutil.rmtree(folder, ignore_errors=True)
         self._tick(entry, record, "failed" if problem else "graded")
         return record
+
+    def _record(self, entry: Entry, content: Optional[str], graded: GradeReport) -> Dict[str, Any]:
+        """The per-student JSON: what the grade depends on, the report, and its results.json."""
+        return {
+            "format": FORMAT, "student": entry.student, "source": entry.path.name, "content_hash": content,
+            "grader_hash": self.hash, "score": graded.score, "max_score": graded.max_score,
+            "notes": list(graded.notes), "report": graded.to_dict(), "results": graded.results_json(),
+        }
 
     def _safe(self, entry: Entry, scratch: Path, given: Path) -> Dict[str, Any]:
         """``grade_entry``, and a row saying what went wrong if even that fails: the batch goes on."""
         try:
             return self.grade_entry(entry, scratch, given)
         except Exception as error:  # an internal error with one student must not stop the class
-            notes = [f"internal error while grading: {type(error).__name__}: {error}"]
-            record = {"student": entry.student, "source": entry.path.name, "content_hash": None,
-                      "grader_hash": self.hash, "score": 0, "max_score": self._zero(notes)["max_score"],
-                      "notes": notes, "results": self._zero(notes), "text": notes[0]}
+            reason = f"internal error while grading: {type(error).__name__}: {error}"
+            record = self._record(entry, None, GradeReport.not_run(entry.student, self.checks, reason))
             self._tick(entry, record, "failed")
             return record
 
-    def _run(self, staged: Path):
-        """Grade ``staged`` in a grading process of its own: (results, text, problem)."""
-        command = [sys.executable, "-m", "checks.batch", "--grade-one", str(staged),
+    def _run(self, staged: Path, name: str) -> Tuple[Optional[GradeReport], Optional[str]]:
+        """Grade ``staged`` in a grading process of its own: (the report, None) or (None, what went wrong)."""
+        command = [sys.executable, "-m", "checks.batch", "--grade-one", str(staged), "--name", name,
                    "--timeout", str(self.timeout), "--memory", str(self.memory_mb)]
         if self.hidden:
             command.append("--hidden")
@@ -184,37 +186,16 @@ class Batch:
         except subprocess.TimeoutExpired:
             _kill_tree(process.pid)
             process.communicate()
-            return None, "", f"grading did not finish within {limit:g} s and was stopped"
+            return None, f"grading did not finish within {limit:g} s and was stopped"
         try:
-            answer = json.loads(out.decode("utf-8"))
-            return answer["results"], answer["text"], None
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            return GradeReport.from_dict(json.loads(out.decode("utf-8"))), None
+        except (ValueError, UnicodeDecodeError):
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {process.returncode}"]
-            return None, "", f"the grading process failed ({tail[0][:300]})"
+            return None, f"the grading process failed ({tail[0][:300]})"
 
-    def _zero(self, notes: List[str]) -> Dict[str, Any]:
-        from .report import VERSION
-        from .suite import all_checks
-
-        reason = notes[-1] if notes else "not graded"
-        tests = []
-        for check in all_checks(include_hidden=self.hidden):
-            entry = {"name": check.name, "score": 0, "max_score": check.points, "status": "failed", "output": reason}
-            if check.hidden:
-                entry["visibility"] = "after_published"
-            tests.append(entry)
-        total = round(sum(t["max_score"] for t in tests), 6)
-        return {"score": 0, "max_score": total, "execution_time": 0, "output": f"0 / {total:g} points",
-                "tests": tests, "extra_data": {"kit_version": VERSION, "notes": []}}
-
-    def _write(self, entry: Entry, record: Dict[str, Any]) -> None:
-        for suffix, data in ((".txt", record["text"] + "\n"), (".json", json.dumps(record, indent=2) + "\n")):
-            path = self.feedback / f"{entry.student}{suffix}"
-            handle, temporary = tempfile.mkstemp(prefix=".part-", dir=str(self.feedback))
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(data)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
+    def _write(self, entry: Entry, record: Dict[str, Any], graded: GradeReport) -> None:
+        write_text(self.feedback / f"{entry.student}.txt", graded.text(verbose=True) + "\n")
+        write_text(self.feedback / f"{entry.student}.json", json.dumps(record, indent=2) + "\n")
 
     def _tick(self, entry: Entry, record: Dict[str, Any], kind: str) -> None:
         with self.lock:
@@ -251,38 +232,32 @@ class Batch:
         return records
 
     def _csv(self, records: List[Dict[str, Any]]) -> None:
-        handle, temporary = tempfile.mkstemp(prefix=".grades-", dir=str(self.out.parent.resolve()))
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["student", "total"] + self.checks + ["notes"])
-            for record in records:
-                scores = {t["name"]: t["score"] for t in record["results"].get("tests", [])}
-                writer.writerow([record["student"], f"{record['score']:g}"]
-                                + [f"{scores[c]:g}" if c in scores else "" for c in self.checks]
-                                + [" | ".join(record.get("notes", []))])
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, self.out)
+        names = [c.name for c in self.checks]
+        rows = io.StringIO(newline="")
+        writer = csv.writer(rows)
+        writer.writerow(["student", "total"] + names + ["notes"])
+        for record in records:
+            writer.writerow([record["student"]] + GradeReport.from_dict(record["report"]).csv_row(names))
+        write_text(self.out, rows.getvalue())
 
 
 # --------------------------------------------------------------------------- the grading process
 def _grade_one(argv: List[str]) -> int:
-    """Grade one staged folder and print {"results": results.json, "text": report} on stdout."""
+    """Grade one staged folder and print its report (``GradeReport.to_dict``) as JSON on stdout."""
     parser = argparse.ArgumentParser(prog="python -m checks.batch --grade-one")
     parser.add_argument("folder")
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--memory", type=int, default=2048)
     parser.add_argument("--hidden", action="store_true")
     parser.add_argument("--user")
+    parser.add_argument("--name", default="the submission")
     args = parser.parse_args(argv)
-    from . import report
     from .grader import Grader
     from .worker import Limits
 
     graded = Grader(Limits(timeout=args.timeout, memory_mb=args.memory, user=args.user),
-                    include_hidden=args.hidden).grade(Path(args.folder))
-    graded.submission = "the submission"
-    answer = {"results": report.results_json(graded), "text": report.text(graded, verbose=True)}
-    sys.stdout.write(json.dumps(answer))
+                    include_hidden=args.hidden).grade(Path(args.folder), name=args.name)
+    sys.stdout.write(json.dumps(graded.to_dict()))
     sys.stdout.flush()
     return 0
 

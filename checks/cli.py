@@ -47,7 +47,6 @@ def _grade_parser() -> argparse.ArgumentParser:
 def _grade(argv: List[str]) -> int:
     parser = _grade_parser()
     args = parser.parse_args(argv)
-    from . import report
     from .grader import Grader, UsageError
     from .worker import Limits
 
@@ -60,9 +59,9 @@ def _grade(argv: List[str]) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(report.text(result, verbose=args.verbose))
+    print(result.text(verbose=args.verbose))
     if args.json:
-        report.write_json(result, Path(args.json))
+        result.write_json(Path(args.json))
         print(f"Wrote {args.json}")
     return 0
 

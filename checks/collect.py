@@ -18,15 +18,15 @@ import datetime
 import hashlib
 import io
 import json
-import os
 import platform
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from .grader import MODULE_FILES, Grader, GradeReport, UsageError
+from .files import write_bytes
+from .grader import MODULE_FILES, Grader, UsageError
+from .report import VERSION, GradeReport
 
 MANIFEST = "manifest.json"
 DEFAULT_OUT = "submission.zip"
@@ -55,8 +55,6 @@ def submission_files(folder: Path) -> List[Path]:
 
 
 def manifest_for(files: List[Path], report: GradeReport) -> Dict[str, Any]:
-    from .report import VERSION
-
     numpy_version = ""
     try:
         import numpy
@@ -80,18 +78,12 @@ def manifest_for(files: List[Path], report: GradeReport) -> Dict[str, Any]:
 
 def write_zip(files: List[Path], manifest: Dict[str, Any], out: Path) -> Path:
     """Write the submission zip atomically: the files at the top level, then the manifest."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
             archive.writestr(_entry(path.name), path.read_bytes())
         archive.writestr(_entry(MANIFEST), json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    handle, temporary = tempfile.mkstemp(prefix=".submission-", suffix=".zip", dir=str(out.parent))
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(buffer.getvalue())
-    os.replace(temporary, out)
-    return out
+    return write_bytes(out, buffer.getvalue())
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -125,14 +117,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="the folder to hand in (default: the kit's assignment/)")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"the zip to write (default: {DEFAULT_OUT})")
     args = parser.parse_args(argv)
-    from . import report as text_report
-
     try:
         report, manifest = collect(Path(args.folder), Path(args.out))
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(text_report.text(report))
+    print(report.text())
     print()
     print(f"Wrote {args.out}: {len(manifest['files'])} files of {args.folder} and {MANIFEST} "
           f"(local score {manifest['local_score']:g} / {manifest['local_max_score']:g}).")

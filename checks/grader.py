@@ -6,46 +6,15 @@ came back from the worker; student code never runs in this process.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from . import compare
 from .reference import Mistakes, Reference
+from .report import CheckResult, GradeReport
 from .layout import MODULE_FILES
 from .suite import Check, all_checks
 from .worker import Limits, Outcome, WorkerSession, platform_note
-
-
-
-@dataclass
-class CheckResult:
-    name: str
-    function: str
-    module: str
-    max_score: float
-    score: float
-    passed: bool
-    feedback: str
-    seconds: float = 0.0
-    hidden: bool = False
-    mistake: Optional[str] = None  # id of the known mistake recognized, if any
-
-
-@dataclass
-class GradeReport:
-    submission: str
-    results: List[CheckResult]
-    seconds: float
-    notes: List[str] = field(default_factory=list)
-
-    @property
-    def score(self) -> float:
-        return round(sum(r.score for r in self.results), 6)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(r.max_score for r in self.results), 6)
 
 
 class UsageError(Exception):
@@ -153,7 +122,8 @@ class Grader:
         self.reference = reference or Reference()
         self.mistakes = Mistakes()
 
-    def grade(self, path: Path) -> GradeReport:
+    def grade(self, path: Path, name: Optional[str] = None) -> GradeReport:
+        """Grade the submission in ``path``; the reports call it ``name`` (default: the path)."""
         begin = time.monotonic()
         package = find_package_dir(Path(path))
         notes = [n for n in [platform_note()] if n]
@@ -172,7 +142,7 @@ class Grader:
                 result = self._result(check, passed, feedback, started)
                 result.mistake = mistake
                 results.append(result)
-        return GradeReport(str(path), results, time.monotonic() - begin, notes)
+        return GradeReport(name or str(path), results, time.monotonic() - begin, notes)
 
     def _load_expected(self) -> None:
         """Load every expected value and mistake signature before any student code runs.

@@ -20,7 +20,6 @@ code runs as ``$KIT_STUDENT_USER`` (default ``student``), which can read neither
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -30,6 +29,8 @@ import time
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+
+from .files import atomic
 
 GRADER_DIR = Path(__file__).resolve().parent
 KIT_DIR = GRADER_DIR.parent
@@ -108,12 +109,9 @@ def build(out: Path) -> List[str]:
     for needed in (REFERENCE_FILE, MISTAKES_FILE):
         if not needed.is_file():
             raise FileNotFoundError(f"{needed} is missing: run `python -m checks fixtures` first")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     numpy = _numpy_version()
     names = []
-    temporary = out.with_name(out.name + ".part")
-    with zipfile.ZipFile(temporary, "w") as archive:
+    with atomic(out) as temporary, zipfile.ZipFile(temporary, "w") as archive:
         for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
             _add(archive, name, text.format(numpy=numpy, venv=VENV, user=DEFAULT_USER, root=DEFAULT_ROOT).encode(), 0o755)
             names.append(name)
@@ -126,7 +124,6 @@ def build(out: Path) -> List[str]:
             names.append(f"given/{path.name}")
         _add(archive, "requirements.txt", f"numpy=={numpy}\n".encode(), 0o644)
         names.append("requirements.txt")
-    os.replace(temporary, out)
     return names
 
 
@@ -189,18 +186,8 @@ def _student_user() -> Optional[str]:
     return user
 
 
-def _write_results(data: Dict[str, Any], path: Path) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=".results-", dir=str(path.parent))
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(data, out, indent=2)
-        out.write("\n")
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
-
-
 def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, Any]:
     """Grade ``root/submission`` and write ``root/results/results.json``; returns what was written."""
-    from . import report
     from .grader import Grader
     from .intake import stage
     from .reference import Reference
@@ -223,19 +210,16 @@ def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, An
             _preflight(user, intake.folder, scratch)
         grader = Grader(Limits(timeout=timeout, memory_mb=memory_mb, user=user), include_hidden=True,
                         reference=Reference("fixtures"))
-        graded = grader.grade(intake.folder)  # every student process has ended when this returns
+        graded = grader.grade(intake.folder, name="your submission")  # every student process has ended here
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    graded.submission = "your submission"
-    graded.notes = intake.notes + graded.notes
+    for note in reversed(intake.notes):
+        graded.add_note(note, first=True)
     graded.seconds = time.monotonic() - begin
-    data = report.results_json(graded)
-    if intake.notes:
-        data["output"] += "\n" + "\n".join(f"Note: {note}" for note in intake.notes)
-    data["extra_data"]["student_user"] = user
-    _write_results(data, results / "results.json")
-    print(report.text(graded, verbose=True))
-    return data
+    graded.extra["student_user"] = user
+    graded.write_json(results / "results.json")
+    print(graded.text(verbose=True))
+    return graded.results_json()
 
 
 def points_line() -> str:

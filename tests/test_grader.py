@@ -10,7 +10,6 @@ from checks import assign
 from checks.grader import Grader, _matches, _verdict
 from checks.worker import Outcome
 from checks.reference import Reference, compute_reference, stored_reference, stored_signatures
-from checks.report import results_json, text
 from checks.suite import PUBLIC_POINTS, all_checks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,14 +101,14 @@ def test_stored_mistake_signatures_are_fresh():
 
 
 def test_text_report_has_one_line_per_check_and_the_total(solutions_report):
-    report = text(solutions_report)
+    report = solutions_report.text()
     for check in all_checks():
         assert any(line.startswith("pass") and check.name in line for line in report.splitlines())
     assert f"Total: {PUBLIC_POINTS} / {PUBLIC_POINTS}" in report
 
 
 def test_results_json_follows_gradescope_schema(assignment_report):
-    data = json.loads(json.dumps(results_json(assignment_report)))
+    data = json.loads(json.dumps(assignment_report.results_json()))
     assert set(data) >= {"score", "max_score", "execution_time", "tests"}
     assert data["score"] == 0 and data["max_score"] == PUBLIC_POINTS
     assert len(data["tests"]) == len(all_checks())

@@ -13,7 +13,6 @@ from checks import protocol
 from checks.grader import Grader
 from checks.mistakes import all_mistakes, build_variant
 from checks.reference import HIDDEN_FILE, MISTAKES_FILE, REFERENCE_FILE, Reference
-from checks.report import results_json
 from checks.suite import PUBLIC_POINTS, Check, all_checks, hidden_checks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +80,7 @@ def test_the_stubs_fail_every_hidden_check_with_a_not_implemented_line():
 
 
 def test_hidden_results_are_published_after_the_deadline_and_public_ones_at_once(solutions_hidden):
-    data = json.loads(json.dumps(results_json(solutions_hidden)))
+    data = json.loads(json.dumps(solutions_hidden.results_json()))
     for entry in data["tests"]:
         if entry["name"] in HIDDEN_NAMES:
             assert entry["visibility"] == "after_published", entry
