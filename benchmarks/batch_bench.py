@@ -3,7 +3,7 @@
     python benchmarks/batch_bench.py [--students 100] [--jobs 2] [--timeout 1] [--user NAME]
 
 The class: correct copies of solutions/ (folders and zips), untouched assignment/ copies, known
-mistakes (``checks.mistakes.build_variant``, cycling through all of them), and hostile ones: an
+mistakes (``checks.instructor.mistakes.build_variant``, cycling through all of them), and hostile ones: an
 infinite loop in one update rule (graded with a short ``--timeout``) and a crash at import.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT))
 
-from checks.mistakes import all_mistakes, build_variant  # noqa: E402
+from checks.instructor.mistakes import all_mistakes, build_variant  # noqa: E402
 
 HANG = "\n\ndef sgd_momentum(w, dw, config=None):\n    while True:\n        pass\n"
 CRASH = "\n\nimport os\nos.abort()\n"

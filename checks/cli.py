@@ -1,16 +1,21 @@
-"""Command line of the kit.
+"""Command line of the kit: every command is ``python -m checks <command>``.
+
+The student's commands:
 
     python -m checks [options]              grade assignment/ (the student copy)
     python -m checks grade DIR [options]    grade any folder with the assignment's layout
-    python -m checks assign [--check]       write assignment/ from solutions/ (or check it is in sync)
-    python -m checks fixtures [--check]     write the stored reference values and mistake signatures
-    python -m checks release OUT.zip        build the student release (no solutions, no hidden checks)
     python -m checks collect [--out ZIP]    grade assignment/ and write the submission zip to hand in
+
+The instructor's commands (checks/instructor/, which the student release leaves out):
+
+    python -m checks assign [--check]       write assignment/ from solutions/ (or check it is in sync)
+    python -m checks fixtures               write the stored reference values and mistake signatures
+    python -m checks release OUT.zip        build the student release (no solutions, no hidden checks)
     python -m checks gradescope OUT.zip     write the Gradescope autograder (setup.sh, run_autograder, grader)
     python -m checks batch DIR --out CSV    grade a class: one folder or zip per student, in parallel
 
 Exit status: 0 whenever grading ran (whatever the score), 1 when ``--check`` finds something
-out of date, 2 for a usage error.
+out of date, 2 for a usage error (and for an instructor's command in the student's copy).
 """
 from __future__ import annotations
 
@@ -19,11 +24,17 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-# Not imported from assign.py: the student release leaves the instructor's tools out.
-ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent / "assignment"
-INSTRUCTOR_MODULES = ("assign", "mistakes", "hidden", "release", "gradescope", "batch")
+from .layout import INSTRUCTOR_PACKAGE
 
-COMMANDS = ("grade", "assign", "fixtures", "gradescope", "batch", "release", "collect")
+# Not imported from instructor/assign.py: the student release leaves the instructor's tools out.
+ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent / "assignment"
+INSTRUCTOR_DIR = Path(__file__).resolve().parent / INSTRUCTOR_PACKAGE
+
+# The student's commands, then the instructor's (which need checks/instructor/).
+STUDENT_COMMANDS = ("grade", "collect")
+INSTRUCTOR_COMMANDS = ("assign", "fixtures", "release", "gradescope", "batch")
+COMMANDS = STUDENT_COMMANDS + INSTRUCTOR_COMMANDS
+NEEDS_SOLUTIONS = ("assign", "fixtures", "release")
 
 
 def _grade_parser() -> argparse.ArgumentParser:
@@ -72,7 +83,7 @@ def _assign(argv: List[str]) -> int:
     parser.add_argument("--out", default=str(ASSIGNMENT_DIR), help="where to write (default: assignment/)")
     parser.add_argument("--check", action="store_true", help="only report whether the folder is in sync")
     args = parser.parse_args(argv)
-    from .assign import differences, write_assignment
+    from .instructor.assign import differences, write_assignment
 
     if args.check:
         problems = differences(Path(args.out))
@@ -90,7 +101,7 @@ def _fixtures(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m checks fixtures",
                                      description="Store the reference values and the known mistakes' signatures.")
     parser.parse_args(argv)
-    from .reference import write_fixtures
+    from .instructor.fixtures import write_fixtures
 
     for path in write_fixtures():
         print(f"Wrote {path}")
@@ -98,19 +109,19 @@ def _fixtures(argv: List[str]) -> int:
 
 
 def _gradescope(argv: List[str]) -> int:
-    from .gradescope import main as gradescope_main
+    from .instructor.gradescope import main as gradescope_main
 
     return gradescope_main(["build"] + argv)
 
 
 def _batch(argv: List[str]) -> int:
-    from .batch import main as batch_main
+    from .instructor.batch import main as batch_main
 
     return batch_main(argv)
 
 
 def _release(argv: List[str]) -> int:
-    from .release import main as release_main
+    from .instructor.release import main as release_main
 
     return release_main(argv)
 
@@ -127,15 +138,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(__doc__.strip())
         return 0
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "grade"
+    if command in INSTRUCTOR_COMMANDS and not INSTRUCTOR_DIR.is_dir():
+        print(f"error: `python -m checks {command}` is one of the instructor's commands; this is the "
+              f"student's copy of the grader, which has only: {', '.join(STUDENT_COMMANDS)}", file=sys.stderr)
+        return 2
+    if command in NEEDS_SOLUTIONS and not (ASSIGNMENT_DIR.parent / "solutions").is_dir():
+        print(f"error: `python -m checks {command}` needs the reference solutions, and "
+              f"{ASSIGNMENT_DIR.parent / 'solutions'} is not there", file=sys.stderr)
+        return 2
     try:
         return {"grade": _grade, "assign": _assign, "fixtures": _fixtures,
                 "gradescope": _gradescope, "batch": _batch,
                 "release": _release, "collect": _collect}[command](argv)
     except SystemExit as stop:  # argparse's usage errors exit with 2
         return int(stop.code or 0)
-    except ModuleNotFoundError as missing:  # the student release has no instructor's tools
-        if missing.name not in {f"{__package__}.{name}" for name in INSTRUCTOR_MODULES} | {"solutions"}:
-            raise
-        print(f"error: `python -m checks {command}` is a command of the instructor's kit; this copy has "
-              f"no {missing.name}", file=sys.stderr)
-        return 2

@@ -3,8 +3,8 @@
 Everything else derives from this table. The grader and the intake recognize a submission by
 these file names (``layers.py``, ...); the suite loads the check module of each one, in this
 order, which is the order of the report; the mistake library imports the module named after
-each graded module (``checks/mistakes/bn_layers.py``); the hidden checks load theirs after the
-cross-cutting ones. The graded *functions* are not typed here: a function is graded when a
+each graded module (``checks/instructor/mistakes/bn_layers.py``); the hidden checks load theirs
+after the cross-cutting ones. The graded *functions* are not typed here: a function is graded when a
 check names it, and ``tests/test_layout.py`` proves that every function holding an answer
 block in ``solutions/`` has a check, and every check grades a function with a block.
 """
@@ -19,7 +19,7 @@ class GradedModule:
     """One graded module of the assignment."""
 
     name: str  # the file stem in solutions/, assignment/ and a submission: "bn_layers"
-    checks: str  # its check module in checks/suite/ (and checks/hidden/, if any): "bn"
+    checks: str  # its check module in checks/suite/ (and checks/instructor/hidden/, if any): "bn"
 
 
 GRADED_MODULES: Tuple[GradedModule, ...] = (
@@ -35,6 +35,11 @@ MODULE_FILES: Tuple[str, ...] = tuple(module.name for module in GRADED_MODULES)
 
 # The check modules of checks/suite, in the same order.
 CHECK_MODULES: Tuple[str, ...] = tuple(module.checks for module in GRADED_MODULES)
+
+# The subpackage of checks/ that holds the instructor's tools (assign, fixtures, release,
+# gradescope, batch, the hidden checks, the known mistakes). The student release leaves it out,
+# and a copy of the grader is the student's copy exactly when this folder is absent.
+INSTRUCTOR_PACKAGE = "instructor"
 
 # Hidden check modules that cover every graded module at once (dtypes, for example); they are
 # listed before the per-module ones.

@@ -1,6 +1,6 @@
 """The generic patterns of a wrong array, each worded once.
 
-A known mistake (``checks/mistakes``) owns the hint for one specific bug. What lives here is
+A known mistake (``checks/instructor/mistakes``) owns the hint for one specific bug. What lives here is
 what any wrong result can show whatever the bug: every entry off by one constant factor, the
 sign flipped, all zeros, a few rows off. ``compare.close`` (values against the reference) and
 ``gradcheck`` (an analytic gradient against the numerical one) both word these patterns with

@@ -26,7 +26,6 @@ so that a diff of the fixtures shows which checks changed.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import itertools
@@ -161,75 +160,3 @@ class Mistakes:
 
 def compute_reference(checks: Optional[List[Check]] = None) -> Dict[str, Any]:
     return {check.name: run_probe(check, "solutions") for check in checks or all_checks(include_hidden=True)}
-
-
-def write_fixtures() -> List[Path]:
-    """Write the stored reference values and mistake signatures; returns the files written.
-
-    Public checks go to reference.bin and mistakes.bin, hidden checks to hidden.bin (removed
-    when there are no hidden checks).
-    """
-    from .mistakes import compute_signatures  # absent from the student release: ModuleNotFoundError
-
-    FIXTURES.mkdir(exist_ok=True)
-    hidden = {check.name for check in all_checks(include_hidden=True) if check.hidden}
-    reference = compute_reference()
-    signatures = compute_signatures()
-
-    def split(values: Dict[str, Any], keep_hidden: bool) -> Dict[str, Any]:
-        return {name: value for name, value in values.items() if (name in hidden) == keep_hidden}
-
-    REFERENCE_FILE.write_bytes(protocol.encode(split(reference, False)))
-    MISTAKES_FILE.write_bytes(protocol.encode(split(signatures, False)))
-    written = [REFERENCE_FILE, MISTAKES_FILE]
-    if hidden:
-        HIDDEN_FILE.write_bytes(protocol.encode({"reference": split(reference, True),
-                                                 "mistakes": split(signatures, True)}))
-        written.append(HIDDEN_FILE)
-    elif HIDDEN_FILE.exists():
-        HIDDEN_FILE.unlink()
-    MANIFEST_FILE.write_text(manifest(reference, signatures, hidden), encoding="utf-8")
-    written.append(MANIFEST_FILE)
-    return written
-
-
-def _summary(entry: Dict[str, Any]) -> str:
-    """What a stored entry holds: its error, or the arrays of its tree as dtype(shape) in
-    order, with repeats counted."""
-    if "tree" not in entry:
-        return f"error {entry['error']}"
-    found: List[str] = []
-
-    def walk(node):
-        if isinstance(node, np.ndarray):
-            found.append(f"{node.dtype}{node.shape}".replace(" ", ""))
-        elif isinstance(node, dict):
-            for key in node:
-                walk(node[key])
-        elif isinstance(node, (list, tuple)):
-            for item in node:
-                walk(item)
-
-    walk(entry["tree"])
-    counted = [f"{n} x {a}" if n > 1 else a for a, n in
-               ((a, len(list(g))) for a, g in itertools.groupby(found))]
-    text = ", ".join(counted) or "no arrays"
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _digest(value: Any) -> str:
-    return hashlib.sha256(protocol.encode(value)).hexdigest()[:16]
-
-
-def manifest(reference: Dict[str, Any], signatures: Dict[str, List[Dict[str, Any]]], hidden) -> str:
-    """The text of MANIFEST.txt: one line per stored value (file, check, arrays, hash)."""
-    lines = ["# Written by `python -m checks fixtures`: one line per stored value.",
-             "# file | check | what is stored (arrays as dtype(shape)) | sha256 of its encoding, 16 digits"]
-    for name, value in reference.items():
-        where = HIDDEN_FILE.name if name in hidden else REFERENCE_FILE.name
-        lines.append(f"{where} | {name} | {_summary(value)} | {_digest(value)}")
-    for name, entries in signatures.items():
-        where = HIDDEN_FILE.name if name in hidden else MISTAKES_FILE.name
-        for entry in entries:
-            lines.append(f"{where} | {name} | mistake {entry['id']}: {_summary(entry)} | {_digest(entry)}")
-    return "\n".join(lines) + "\n"

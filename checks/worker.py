@@ -133,7 +133,7 @@ def end_strays(keep: Optional[int] = None) -> None:
     me = os.getpid()
     for _ in range(5):
         strays = set(_children_of({me})) - _PROTECTED - {keep}
-        victims = strays | set(_descendants_many(list(strays) + ([keep] if keep else [])))
+        victims = strays | set(descendants(list(strays) + ([keep] if keep else [])))
         victims.discard(keep)
         if not victims:
             return
@@ -146,7 +146,8 @@ def end_strays(keep: Optional[int] = None) -> None:
                 pass
 
 
-def _descendants_many(roots: List[int]) -> List[int]:
+def descendants(roots: List[int]) -> List[int]:
+    """Every process descended from ``roots`` (children, their children, ...), roots excluded."""
     found: List[int] = []
     frontier = set(roots)
     while frontier:
@@ -173,8 +174,11 @@ def _numpy_libdir(base: Path) -> Path:
     return libdir
 
 
-def _account(user: Optional[str]) -> Optional[tuple]:
-    """(uid, gid) to run student code as: only when the grading process is root and a user is named."""
+def student_account(user: Optional[str]) -> Optional[tuple]:
+    """(uid, gid) to run student code as: only when the grading process is root and a user is named.
+
+    Raises ``ValueError`` when ``user`` does not exist or is root.
+    """
     if not user or os.name != "posix" or os.geteuid() != 0:
         return None
     import pwd
@@ -199,7 +203,7 @@ class Worker:
         self.process: Optional[subprocess.Popen] = None
         self.output_path = workdir / "output.txt"
         self.started = 0
-        self.account = _account(limits.user)
+        self.account = student_account(limits.user)
         if self.account is not None:  # the other user reads (never writes) the scratch folder
             os.chmod(workdir, 0o755)
         _become_subreaper()

@@ -163,16 +163,9 @@ def adam(w, dw, config=None):
     t = t + 1
     m = beta1 * m + (1 - beta1) * dw
     v = beta2 * v + (1 - beta2) * dw ** 2
-    # next_w = w - learning_rate * mhat / (sqrt(vhat) + epsilon), with the bias-corrected
-    # mhat = m / (1 - beta1 ** t) and vhat = v / (1 - beta2 ** t). The step is built in
-    # place in one new array (the rule runs on every parameter at every iteration, and
-    # each temporary costs an allocation and a pass over memory).
-    step = v / (1 - beta2 ** t)  # vhat
-    np.sqrt(step, out=step)
-    step += epsilon
-    np.divide(m, step, out=step)  # m / (sqrt(vhat) + epsilon)
-    step *= learning_rate / (1 - beta1 ** t)
-    next_w = w - step
+    mhat = m / (1 - beta1 ** t)
+    vhat = v / (1 - beta2 ** t)
+    next_w = w - learning_rate * mhat / (np.sqrt(vhat) + epsilon)
     # END SOLUTION
     config["m"] = m
     config["v"] = v

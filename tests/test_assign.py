@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import assign
+from checks.instructor import assign
 
 ROOT = Path(__file__).resolve().parent.parent
 

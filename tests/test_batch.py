@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from support import student_account
 
-from checks.mistakes import all_mistakes, build_variant
+from checks.instructor.mistakes import all_mistakes, build_variant
 from checks.suite import all_checks
 
 ROOT = Path(__file__).resolve().parent.parent

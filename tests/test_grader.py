@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import assign
+from checks.instructor import assign
 from checks.grader import Grader, _matches, _verdict
 from checks.worker import Outcome
 from checks.reference import Reference, compute_reference, stored_reference, stored_signatures
@@ -78,7 +78,7 @@ def test_stored_reference_is_fresh():
 
 def test_stored_mistake_signatures_are_fresh():
     """Each stored signature is still recognized as its mistake by the live signature."""
-    from checks import mistakes
+    from checks.instructor import mistakes
 
     stored = stored_signatures()
     live = mistakes.compute_signatures()
@@ -164,14 +164,16 @@ def test_a_submission_folder_nested_one_level_is_found(tmp_path):
 def test_fixtures_are_computed_the_same_way_twice():
     """`python -m checks fixtures` writes the same bytes on every run: unseeded draws of the
     reference and of the mistakes come from a fixed stream while they are computed."""
-    from checks import mistakes, protocol
+    from checks import protocol
+    from checks.instructor import mistakes
 
     assert protocol.encode(compute_reference()) == protocol.encode(compute_reference())
     assert protocol.encode(mistakes.compute_signatures()) == protocol.encode(mistakes.compute_signatures())
 
 
 def test_the_manifest_lists_every_stored_value_with_its_hash():
-    from checks.reference import MANIFEST_FILE, manifest
+    from checks.instructor.fixtures import manifest
+    from checks.reference import MANIFEST_FILE
 
     hidden = {c.name for c in all_checks(include_hidden=True) if c.hidden}
     want = manifest(stored_reference(), stored_signatures(), hidden).splitlines()

@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 from support import student_account
 
-from checks import gradescope
-from checks.mistakes import all_mistakes, build_variant
+from checks.instructor import gradescope
+from checks.instructor.mistakes import all_mistakes, build_variant
 from checks.report import VERSION
 from checks.suite import all_checks
 
@@ -119,8 +119,8 @@ def test_the_zip_follows_gradescopes_contract(autograder_zip):
     assert "checks/grader.py" in names and "checks/child.py" in names and "checks/suite/layers.py" in names
     assert "checks/fixtures/reference.bin" in names and "checks/fixtures/mistakes.bin" in names
     if (ROOT / "checks" / "hidden").is_dir():
-        assert "checks/hidden/__init__.py" in names and "checks/fixtures/hidden.bin" in names
-    assert not [n for n in names if n.startswith(("solutions/", "checks/mistakes/", "tests/")) or "__pycache__" in n]
+        assert "checks/instructor/hidden/__init__.py" in names and "checks/fixtures/hidden.bin" in names
+    assert not [n for n in names if n.startswith(("solutions/", "checks/instructor/mistakes/", "tests/")) or "__pycache__" in n]
     assert "given/validation.py" in names
     assert f'"numpy=={np.__version__}"' in setup and "useradd" in setup
     assert 'chmod 0700 "$SOURCE/checks/fixtures"' in setup
@@ -276,7 +276,7 @@ def test_bad_submissions_get_a_results_file_with_the_reason(tree):
 
 
 def test_the_build_prints_the_total_summed_from_the_checks():
-    from checks.gradescope import points_line
+    from checks.instructor.gradescope import points_line
     from checks.suite import all_checks
 
     checks = all_checks(include_hidden=True)

@@ -11,7 +11,7 @@ import pytest
 
 from checks import protocol
 from checks.grader import Grader
-from checks.mistakes import all_mistakes, build_variant
+from checks.instructor.mistakes import all_mistakes, build_variant
 from checks.reference import HIDDEN_FILE, MISTAKES_FILE, REFERENCE_FILE, Reference
 from checks.suite import PUBLIC_POINTS, Check, all_checks, hidden_checks
 
@@ -34,18 +34,18 @@ def test_hidden_checks_are_registered_only_on_request_and_add_points_on_top_of_1
 
 
 def test_a_check_of_the_hidden_package_must_be_marked_hidden(monkeypatch):
-    import checks.hidden
+    import checks.instructor.hidden
 
     sneaky = Check("relu_forward: sneaky", "relu_forward", "layers", 1, lambda sub: None, lambda got, want: None)
-    monkeypatch.setattr(checks.hidden, "all_checks", lambda: [sneaky])
+    monkeypatch.setattr(checks.instructor.hidden, "all_checks", lambda: [sneaky])
     with pytest.raises(RuntimeError, match="hidden=True"):
         all_checks(include_hidden=True)
 
 
 def test_without_the_hidden_package_there_are_no_hidden_checks(tmp_path):
-    """The student release has no checks/hidden/: the registry, the worker and --hidden still work."""
+    """The student release has no checks/instructor/hidden/: the registry, the worker and --hidden still work."""
     shutil.copytree(ROOT / "checks", tmp_path / "checks", ignore=shutil.ignore_patterns("hidden", "__pycache__"))
-    # An editable install's finder resolves checks.hidden from the kit whatever the parent
+    # An editable install's finder resolves checks.instructor.hidden from the kit whatever the parent
     # package's path is: drop it so that the copy really stands alone, as a release does.
     code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path "
             "if '__editable__' not in str(getattr(f, '__module__', ''))]; "

@@ -2,8 +2,8 @@
 from pathlib import Path
 
 from checks import layout
-from checks.assign import graded_functions
-from checks.mistakes import all_mistakes
+from checks.instructor.assign import graded_functions
+from checks.instructor.mistakes import all_mistakes
 from checks.suite import all_checks
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"

@@ -1,7 +1,7 @@
 """assignment/, solutions/ and checks/ lint clean: pyflakes finds nothing (SPEC.md, "Reading code").
 
 The student copy counts too: its stubs bind what the given code after them reads, and the
-imports only the answers use stay in use (checks/assign.py).
+imports only the answers use stay in use (checks/instructor/assign.py).
 """
 from pathlib import Path
 

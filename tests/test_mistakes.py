@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from checks import assign
+from checks.instructor import assign
 from checks.grader import Grader
-from checks.mistakes import all_mistakes, build_variant
+from checks.instructor.mistakes import all_mistakes, build_variant
 
 ROOT = Path(__file__).resolve().parent.parent
 MISTAKES = all_mistakes()
@@ -40,7 +40,7 @@ def test_known_mistake_is_caught_and_named(mistake, tmp_path):
 
 
 def test_an_edit_that_no_longer_matches_the_reference_fails_loudly():
-    from checks import mistakes
+    from checks.instructor import mistakes
 
     before = len(mistakes._REGISTRY)
     with pytest.raises(ValueError, match="occurs 0 times in the reference FullyConnectedNet.loss"):

@@ -23,10 +23,9 @@ from pathlib import Path
 import pytest
 
 from checks import protocol
-from checks.assign import find_blocks
+from checks.instructor.assign import find_blocks
 from checks.reference import MISTAKES_FILE
-from checks.release import (INSTRUCTOR_DIRS, INSTRUCTOR_FILES, RELEASE_ROOT, ReleaseError, build_release,
-                            release_contents, strip_notebook)
+from checks.instructor.release import RELEASE_ROOT, ReleaseError, build_release, release_contents, strip_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ("setup.cfg", "pyproject.toml")
@@ -135,8 +134,9 @@ def test_release_leaves_out_solutions_hidden_checks_mistakes_and_instructor_tool
     for name in names:
         parts = name.split("/")[1:]
         assert "solutions" not in parts[0].lower(), name
-        assert not INSTRUCTOR_DIRS & set(parts), name
-        assert not (parts[0] == "checks" and parts[-1] in INSTRUCTOR_FILES), name
+        assert not {"instructor", "mistakes", "hidden", "__pycache__"} & set(parts), name
+        assert not (parts[0] == "checks" and parts[-1] in {"assign.py", "fixtures.py", "release.py", "gradescope.py",
+                                                            "batch.py"}), name
         assert parts[-1] != "hidden.bin" and not parts[-1].endswith((".pyc", ".pyo", ".so")), name
     released = {(folder / name.split("/", 1)[1]).read_bytes() for name in names}
     for path in sorted((ROOT / "solutions").glob("*.py")):
@@ -239,10 +239,11 @@ def test_release_installs_in_a_fresh_venv_grades_the_stubs_zero_and_compiles_to_
     assert elsewhere.returncode == 0 and "relu_forward is not implemented yet" in elsewhere.stdout, elsewhere.stderr
     # there are no hidden checks to include, and the instructor's commands say so
     assert "Total: 0 / 100" in _run([str(python), "-m", "checks", "--hidden"], cwd=folder).stdout
-    for command in ("fixtures", "assign", "release"):
-        refused = _run([str(python), "-m", "checks", command] + (["x.zip"] if command == "release" else []),
+    for command in ("fixtures", "assign", "release", "gradescope", "batch"):
+        refused = _run([str(python), "-m", "checks", command] + (["x.zip"] if command in ("release", "gradescope") else ["."] if command == "batch" else []),
                        cwd=folder)
         assert refused.returncode == 2 and "instructor" in refused.stderr, (command, refused.stderr)
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     # compile everything the release holds, then search every compiled file as well
     compiled = _run([str(python), "-m", "compileall", "-q", "assignment", "checks", "notebooks"], cwd=folder)
     assert compiled.returncode == 0, compiled.stdout

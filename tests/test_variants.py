@@ -32,7 +32,7 @@ from typing import List, Optional, Sequence, Union
 
 import pytest
 
-from checks import assign
+from checks.instructor import assign
 from checks.grader import Grader
 
 ROOT = Path(__file__).resolve().parent.parent

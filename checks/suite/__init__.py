@@ -10,10 +10,11 @@ behaviour when a function has several (``batchnorm_forward: running statistics``
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
-from ..layout import CHECK_MODULES
+from ..layout import CHECK_MODULES, INSTRUCTOR_PACKAGE
 
 PUBLIC_POINTS = 100
 
@@ -49,18 +50,15 @@ def _load(name: str):
 
 
 def hidden_checks() -> List[Check]:
-    """The instructor's hidden checks (the ``hidden`` package next to this one), or none.
+    """The instructor's hidden checks (``checks/instructor/hidden``), or none where it is absent.
 
-    The package is optional: the student release leaves it out, and then there are none. Every
+    The student release leaves the instructor's folder out, and then there are none. Every
     check it lists must be marked ``hidden=True``, so that it never counts in the public 100.
     """
-    parent = __name__.rsplit(".", 1)[0]
-    try:
-        package = importlib.import_module(f"{parent}.hidden")
-    except ModuleNotFoundError as error:
-        if error.name == f"{parent}.hidden":
-            return []
-        raise
+    grader = __name__.rsplit(".", 1)[0]
+    if not (Path(__file__).resolve().parents[1] / INSTRUCTOR_PACKAGE / "hidden").is_dir():
+        return []
+    package = importlib.import_module(f"{grader}.{INSTRUCTOR_PACKAGE}.hidden")
     checks = list(package.all_checks())
     public = [c.name for c in checks if not c.hidden]
     if public:

@@ -60,7 +60,7 @@ def backward_probe(module: str, forward: str, backward: str, seed: int, specs,
         try:
             fwd = call(forward, mod, *arrays, *extra())
         except NotImplementedError:
-            _raise_own_stub(mod, backward, dout_shape)
+            raise_own_stub(mod, backward, dout_shape)
             raise
         if type(fwd) not in (tuple, list) or len(fwd) != 2:
             return {"forward_ret": fwd}
@@ -92,7 +92,7 @@ def _gradcheck_text(mod, forward, backward, values, extra) -> str:
     return "" if report.passed else str(report)
 
 
-def _raise_own_stub(mod, backward, dout_shape):
+def raise_own_stub(mod, backward, dout_shape):
     """When the forward is a stub, report the backward's own stub if it is one too."""
     try:
         call(backward, mod, np.zeros(dout_shape), ())

@@ -27,7 +27,7 @@ from .. import compare
 from ..compare import Failed
 from ..probing import call, freeze_tree, frozen, rng
 from . import Check
-from .common import _raise_own_stub
+from .common import raise_own_stub
 
 MODULE = "dropout_layers"
 SIGMAS = 5.0  # the kept fraction and the mean may be this many standard deviations off
@@ -57,7 +57,7 @@ def _calls_forward(function, sub, *args):
         return call(function, getattr(sub, MODULE), *args)
     except NotImplementedError:
         backward = function.replace("forward", "backward")
-        _raise_own_stub(getattr(sub, MODULE), backward, (2, 2))
+        raise_own_stub(getattr(sub, MODULE), backward, (2, 2))
         raise
 
 

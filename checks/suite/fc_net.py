@@ -14,6 +14,10 @@ are exactly what ``reg`` adds to the same net with ``reg=0``, the loss differs f
 net without dropout, and the gradient of the last bias sums to zero over the classes (it does
 for a softmax on scores that no dropout touched). Nets without dropout are compared with the
 reference entry by entry. Inputs keep every ReLU input far from its kink.
+
+The helpers without a leading underscore (``build_net``, ``param_shapes``, ``numeric_grads``,
+``loss_and_grads``, ...) are this module's interface to the hidden checks of deeper nets
+(``checks/instructor/hidden/fc_net.py``), which reuse them.
 """
 import math
 import os
@@ -44,7 +48,7 @@ def _net_class(sub):
     return cls
 
 
-def _shapes(input_dim, hidden, classes, normalization):
+def param_shapes(input_dim, hidden, classes, normalization):
     """The reference's parameter names and shapes, in the reference's order."""
     dims = [input_dim, *hidden, classes]
     layers = len(dims) - 1
@@ -102,7 +106,7 @@ def _describe_error(error, folder):
     return text
 
 
-def _build(sub, input_dim, hidden, classes, normalization=None, keep=1, reg=0.0, seed=None,
+def build_net(sub, input_dim, hidden, classes, normalization=None, keep=1, reg=0.0, seed=None,
            param_seed=0, weight=1.0, shift=0.3, running=None):
     """A float64 net whose parameters (and running statistics) the probe sets."""
     cls = _net_class(sub)
@@ -118,7 +122,7 @@ def _build(sub, input_dim, hidden, classes, normalization=None, keep=1, reg=0.0,
         raise _InitFailed(_describe_error(error, folder)) from None
     if type(getattr(net, "params", None)) is not dict:
         net.params = {}
-    for name, value in _fixed_params(param_seed, _shapes(input_dim, hidden, classes, normalization), weight, shift).items():
+    for name, value in _fixed_params(param_seed, param_shapes(input_dim, hidden, classes, normalization), weight, shift).items():
         net.params[name] = writable(value)
     if running is not None:
         for bn_param, (mean, var) in zip(net.bn_params, running):
@@ -136,14 +140,14 @@ def _snapshot(value):
     return value.copy() if type(value) is np.ndarray else value
 
 
-def _copy_tree(value):
+def copy_tree(value):
     """Copies of the plain arrays inside what the loss returned (later calls may reuse buffers)."""
     if type(value) is np.ndarray:
         return value.copy()
     if type(value) in (tuple, list):
-        return type(value)(_copy_tree(item) for item in value)
+        return type(value)(copy_tree(item) for item in value)
     if type(value) is dict:
-        return {key: _copy_tree(item) for key, item in value.items()}
+        return {key: copy_tree(item) for key, item in value.items()}
     return value
 
 
@@ -151,7 +155,7 @@ def _bn_stats(net):
     return [{key: _snapshot(p.get(key)) for key in ("running_mean", "running_var")} for p in net.bn_params]
 
 
-def _guarded(probe):
+def guarded(probe):
     """Turn a failure of FullyConnectedNet(...) inside a loss probe into {"init_error": ...}."""
 
     def run(sub):
@@ -163,7 +167,8 @@ def _guarded(probe):
     return run
 
 
-def _init_ok(got):
+def init_ok(got):
+    """Raise ``Failed`` when ``guarded`` caught FullyConnectedNet(...) failing."""
     if isinstance(got, dict) and "init_error" in got:
         raise Failed(
             f"{LOSS} could not be checked: FullyConnectedNet(...) raised {got['init_error']}\n"
@@ -172,7 +177,7 @@ def _init_ok(got):
 
 
 # --------------------------------------------------------------------------- validation helpers
-def _loss_and_grads(ret, keys, what):
+def loss_and_grads(ret, keys, what):
     """Validate ``(loss, grads)``: a number and a dict with exactly ``keys`` (name -> shape)."""
     loss, grads = compare.sequence(ret, 2, what)
     value = compare.scalar(loss, f"the loss of {what}")
@@ -202,7 +207,7 @@ def _directions(shapes):
     return dirs
 
 
-def _numeric(net, X, y, shapes):
+def numeric_grads(net, X, y, shapes):
     """Central differences of the net's own loss along one unit direction per parameter."""
     values = {}
     try:
@@ -233,7 +238,8 @@ def _consistency(grads, numeric, shapes):
     return None
 
 
-def _consistency_hint(grads, numeric, shapes):
+def consistency_hint(grads, numeric, shapes):
+    """A line naming the gradients that disagree with the net's own loss, or ""."""
     off = _consistency(grads, numeric, shapes)
     if off is None:
         return ("Your gradients match the numerical gradient of your own loss, so the loss itself is "
@@ -244,7 +250,8 @@ def _consistency_hint(grads, numeric, shapes):
             "the backward pass (or the gradient of the L2 term) has a mistake.")
 
 
-def _label(normalization, keep, reg):
+def net_label(normalization, keep, reg):
+    """How feedback names a net's configuration."""
     return f"normalization={normalization!r}, dropout_keep_ratio={keep}, reg={reg}"
 
 
@@ -281,7 +288,7 @@ def _shapes_judge(got, want):
         params = net["params"]
         if type(params) is not dict:
             raise Failed(f"{where}: self.params should be a dict, but it is {compare.describe(params)}")
-        shapes = _shapes(kwargs["input_dim"], kwargs["hidden_dims"], kwargs["num_classes"], kwargs["normalization"])
+        shapes = param_shapes(kwargs["input_dim"], kwargs["hidden_dims"], kwargs["num_classes"], kwargs["normalization"])
         missing = [k for k in shapes if k not in params]
         if missing:
             raise Failed(f"{where}: params has no {', '.join(repr(k) for k in missing)}")
@@ -356,7 +363,7 @@ def _weights(params, shapes, where):
 def _scale_stats(got):
     """{(scale, name): (measured std, mean, expected std, n)} for the large nets."""
     input_dim, hidden, classes = SCALE_DIMS
-    shapes = _shapes(input_dim, hidden, classes, None)
+    shapes = param_shapes(input_dim, hidden, classes, None)
     scaled = compare.sequence(got.get("scaled"), len(SCALES), "the probe")
     stats = {}
     for (scale, _), params in zip(SCALES, scaled):
@@ -379,7 +386,7 @@ def _scales_judge(got, want):
             )
         if abs(mean) > TOLERANCE_SE * expected / math.sqrt(n):
             raise Failed(f"{where}: params[{name!r}] should have mean 0, but its mean is {mean:.2g}")
-    shapes = _shapes(5, [4, 3], 2, None)
+    shapes = param_shapes(5, [4, 3], 2, None)
     where = "FullyConnectedNet([4, 3], input_dim=5, num_classes=2, seed=7)"
     same = compare.sequence(got.get("same"), 2, "the probe")
     first = _weights(same[0], shapes, where)
@@ -432,17 +439,17 @@ def _scores_probe(sub):
     scores = []
     for normalization, keep in SCORE_NETS:
         running = _running_stats(22, SMALL["hidden"]) if normalization == "batchnorm" else None
-        net = _build(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization, keep,
+        net = build_net(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization, keep,
                      seed=5 if keep != 1 else None, param_seed=23, running=running)
         scores.append(net.loss(X))
     return {"scores": scores}
 
 
 def _scores_judge(got, want):
-    _init_ok(got)
+    init_ok(got)
     scores = compare.sequence(got.get("scores"), len(SCORE_NETS), "the probe")
     for (normalization, keep), value, expected in zip(SCORE_NETS, scores, want["scores"]):
-        what = f"the score array of loss(X) for {_label(normalization, keep, 0.0)}"
+        what = f"the score array of loss(X) for {net_label(normalization, keep, 0.0)}"
         notes = []
         if normalization == "batchnorm":
             notes.append("batch normalization uses the running statistics")
@@ -464,7 +471,7 @@ def _initial_probe(sub):
     y = frozen("y", generator.randint(INITIAL["classes"], size=50).astype(np.int64))
     out = {}
     for key, reg in (("plain", 0.0), ("reg", 1.0)):
-        net = _build(sub, INITIAL["input_dim"], INITIAL["hidden"], INITIAL["classes"], reg=reg,
+        net = build_net(sub, INITIAL["input_dim"], INITIAL["hidden"], INITIAL["classes"], reg=reg,
                      param_seed=32, weight=0.01, shift=0.0)
         ret = net.loss(X, y)
         out[key] = ret[0] if type(ret) in (tuple, list) and len(ret) == 2 else ret
@@ -472,7 +479,7 @@ def _initial_probe(sub):
 
 
 def _initial_judge(got, want):
-    _init_ok(got)
+    init_ok(got)
     for key, text in (("plain", "with reg=0"), ("reg", "with reg=1.0")):
         value = compare.scalar(got[key], f"the loss {text}")
         expected = float(want[key])
@@ -492,11 +499,11 @@ def _gradients_probe(sub):
     X, y = _small_inputs(41)
     results = []
     for normalization, keep, reg in COMBOS:
-        net = _build(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization, keep, reg,
+        net = build_net(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization, keep, reg,
                      seed=6, param_seed=42)
-        ret = _copy_tree(net.loss(X, y))
-        shapes = _shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization)
-        results.append({"ret": ret, "numeric": _numeric(net, X, y, shapes)})
+        ret = copy_tree(net.loss(X, y))
+        shapes = param_shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization)
+        results.append({"ret": ret, "numeric": numeric_grads(net, X, y, shapes)})
     return {"combos": results}
 
 
@@ -526,26 +533,26 @@ def _check_dropout_net(label, loss, grads, numeric, shapes, without_dropout_loss
 
 
 def _gradients_judge(got, want):
-    _init_ok(got)
+    init_ok(got)
     combos = compare.sequence(got.get("combos"), len(COMBOS), "the probe")
     seen = {}
     for (normalization, keep, reg), item, wanted in zip(COMBOS, combos, want["combos"]):
-        label = _label(normalization, keep, reg)
-        shapes = _shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization)
+        label = net_label(normalization, keep, reg)
+        shapes = param_shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization)
         try:
-            loss, grads = _loss_and_grads(item["ret"], shapes, f"loss(X, y) for {label}")
+            loss, grads = loss_and_grads(item["ret"], shapes, f"loss(X, y) for {label}")
             seen[(normalization, keep, reg)] = (loss, grads)
             if keep == 1:
                 expected_loss = float(wanted["ret"][0])
                 if not abs(loss - expected_loss) <= 1e-6 * max(1.0, abs(expected_loss)):
-                    hint = _consistency_hint(grads, item.get("numeric"), shapes)
+                    hint = consistency_hint(grads, item.get("numeric"), shapes)
                     raise Failed(f"the loss for {label} is {loss:.8g}, expected {expected_loss:.8g}"
                                  + (f"\n{hint}" if hint else ""))
                 for name in shapes:
                     try:
                         compare.close(grads[name], wanted["ret"][1][name], f"grads[{name!r}] for {label}")
                     except Failed as failure:
-                        hint = _consistency_hint(grads, item.get("numeric"), shapes)
+                        hint = consistency_hint(grads, item.get("numeric"), shapes)
                         raise Failed(f"{failure}" + (f"\n{hint}" if hint else "")) from None
                 continue
             _check_dropout_net(label, loss, grads, item.get("numeric"), shapes, seen[(normalization, 1, reg)][0])
@@ -572,7 +579,7 @@ def _gradients_judge(got, want):
 # --------------------------------------------------------------------------- loss: mode switching
 def _modes_probe(sub):
     X, y = _small_inputs(51, n=8)
-    net = _build(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm",
+    net = build_net(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm",
                  param_seed=52, running=_running_stats(53, SMALL["hidden"]))
     out = {"before": _bn_stats(net)}
     out["test1"] = net.loss(X)
@@ -581,7 +588,7 @@ def _modes_probe(sub):
     out["after_train"] = _bn_stats(net)
     out["test2"] = net.loss(X)
     out["after_test2"] = _bn_stats(net)
-    dropout = _build(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], None, 0.5, seed=9, param_seed=52)
+    dropout = build_net(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], None, 0.5, seed=9, param_seed=52)
     out["dropout_test1"] = dropout.loss(X)
     dropout.loss(X, y)
     out["dropout_test2"] = dropout.loss(X)
@@ -598,7 +605,7 @@ def _stats_equal(got_stats, want_stats, what):
 
 
 def _modes_judge(got, want):
-    _init_ok(got)
+    init_ok(got)
     try:
         _stats_equal(got["after_test1"], want["before"], "after loss(X)")
     except Failed as failure:
@@ -631,13 +638,13 @@ COMBINED = dict(normalization="batchnorm", keep=0.6, reg=0.3)
 
 def _combined_probe(sub):
     X, y = _small_inputs(61, n=8)
-    shapes = _shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm")
-    net = _build(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm", COMBINED["keep"],
+    shapes = param_shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm")
+    net = build_net(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm", COMBINED["keep"],
                  COMBINED["reg"], seed=8, param_seed=62)
-    ret = _copy_tree(net.loss(X, y))
+    ret = copy_tree(net.loss(X, y))
     stats = _bn_stats(net)
-    numeric = _numeric(net, X, y, shapes)
-    twin = _build(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm", 1,
+    numeric = numeric_grads(net, X, y, shapes)
+    twin = build_net(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm", 1,
                   COMBINED["reg"], param_seed=62)
     twin_ret = twin.loss(X, y)
     return {"ret": ret, "numeric": numeric, "stats": stats,
@@ -645,10 +652,10 @@ def _combined_probe(sub):
 
 
 def _combined_judge(got, want):
-    _init_ok(got)
-    label = _label(COMBINED["normalization"], COMBINED["keep"], COMBINED["reg"])
-    shapes = _shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm")
-    loss, grads = _loss_and_grads(got["ret"], shapes, f"loss(X, y) for {label}")
+    init_ok(got)
+    label = net_label(COMBINED["normalization"], COMBINED["keep"], COMBINED["reg"])
+    shapes = param_shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm")
+    loss, grads = loss_and_grads(got["ret"], shapes, f"loss(X, y) for {label}")
     twin = compare.scalar(got["twin"], "the loss with dropout_keep_ratio=1")
     try:
         _check_dropout_net(label, loss, grads, got.get("numeric"), shapes, twin)
@@ -679,18 +686,18 @@ CHECKS = [
     Check(f"{INIT}: weight scales", INIT, "fc_net", 3, _scales_probe, _scales_judge, matches=_scales_matches,
           what="spread of every W for weight_scale=0.37, 'he' and 'xavier' (120-60-24-6 nets), "
                "reproducibility with a seed, dropout_param's seed"),
-    Check(f"{LOSS}: scores", LOSS, "fc_net", 2, _guarded(_scores_probe), _scores_judge,
+    Check(f"{LOSS}: scores", LOSS, "fc_net", 2, guarded(_scores_probe), _scores_judge,
           what="test-mode scores (y=None) of nets with fixed params: plain, batchnorm with set running "
                "statistics, layernorm, batchnorm with dropout"),
-    Check(f"{LOSS}: initial loss", LOSS, "fc_net", 1, _guarded(_initial_probe), _initial_judge,
+    Check(f"{LOSS}: initial loss", LOSS, "fc_net", 1, guarded(_initial_probe), _initial_judge,
           what="the loss of a 10-class net with small weights, with reg=0 and reg=1.0"),
-    Check(f"{LOSS}: gradients", LOSS, "fc_net", 4, _guarded(_gradients_probe), _gradients_judge,
+    Check(f"{LOSS}: gradients", LOSS, "fc_net", 4, guarded(_gradients_probe), _gradients_judge,
           what="loss and grads of 12 small float64 nets (every normalization x dropout 1 or 0.75 x reg 0 or "
                "0.7); with dropout, against central differences of your own loss"),
-    Check(f"{LOSS}: mode switching", LOSS, "fc_net", 2, _guarded(_modes_probe), _modes_judge,
+    Check(f"{LOSS}: mode switching", LOSS, "fc_net", 2, guarded(_modes_probe), _modes_judge,
           what="loss(X) runs batchnorm and dropout in test mode (running statistics unchanged), "
                "loss(X, y) in train mode, and back"),
-    Check(f"{LOSS}: batchnorm with dropout", LOSS, "fc_net", 1, _guarded(_combined_probe), _combined_judge,
+    Check(f"{LOSS}: batchnorm with dropout", LOSS, "fc_net", 1, guarded(_combined_probe), _combined_judge,
           what="a net with batchnorm and dropout together: gradients against central differences, dropout "
                "and batchnorm both applied"),
 ]

@@ -9,10 +9,10 @@ statistics, with values close to the reference's.
 """
 import numpy as np
 
-from .. import compare
-from ..compare import Failed
-from ..probing import call, freeze_tree, frozen, rng, writable
-from ..suite import Check
+from ... import compare
+from ...compare import Failed
+from ...probing import call, freeze_tree, frozen, rng, writable
+from ...suite import Check
 
 RTOL32 = 1e-4  # float32 carries about 7 digits; orders of operations differ between correct codes
 

@@ -9,10 +9,10 @@ previous step returned, as in training.
 """
 import numpy as np
 
-from .. import compare
-from ..compare import Failed
-from ..probing import call, rng, writable
-from ..suite import Check
+from ... import compare
+from ...compare import Failed
+from ...probing import call, rng, writable
+from ...suite import Check
 
 SHAPE = (3, 4)
 STEPS = 50

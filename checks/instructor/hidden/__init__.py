@@ -16,7 +16,7 @@ import importlib
 from pathlib import Path
 from typing import List
 
-from ..layout import CHECK_MODULES, HIDDEN_CROSS_MODULES
+from ...layout import CHECK_MODULES, HIDDEN_CROSS_MODULES
 
 # The cross-cutting modules first, then one per graded module that has hidden checks.
 MODULES = HIDDEN_CROSS_MODULES + tuple(

@@ -8,12 +8,12 @@ reference.
 """
 import numpy as np
 
-from .. import compare
-from ..compare import Failed
-from ..probing import frozen, rng
-from ..suite import Check
-from ..suite.fc_net import (LOSS, _build, _consistency_hint, _copy_tree, _guarded, _init_ok, _label,
-                            _loss_and_grads, _numeric, _shapes)
+from ... import compare
+from ...compare import Failed
+from ...probing import frozen, rng
+from ...suite import Check
+from ...suite.fc_net import (LOSS, build_net, consistency_hint, copy_tree, guarded, init_ok, net_label,
+                            loss_and_grads, numeric_grads, param_shapes)
 
 DEEP = dict(input_dim=7, hidden=[9, 6, 8, 5, 6], classes=4)
 N = 6
@@ -31,21 +31,21 @@ def _probe(sub):
     X, y = _inputs()
     results = []
     for normalization, reg in NETS:
-        net = _build(sub, DEEP["input_dim"], DEEP["hidden"], DEEP["classes"], normalization, 1, reg,
+        net = build_net(sub, DEEP["input_dim"], DEEP["hidden"], DEEP["classes"], normalization, 1, reg,
                      param_seed=932, weight=1.5)
-        ret = _copy_tree(net.loss(X, y))
-        shapes = _shapes(DEEP["input_dim"], DEEP["hidden"], DEEP["classes"], normalization)
-        results.append({"ret": ret, "numeric": _numeric(net, X, y, shapes)})
+        ret = copy_tree(net.loss(X, y))
+        shapes = param_shapes(DEEP["input_dim"], DEEP["hidden"], DEEP["classes"], normalization)
+        results.append({"ret": ret, "numeric": numeric_grads(net, X, y, shapes)})
     return {"nets": results}
 
 
 def _judge(got, want):
-    _init_ok(got)
+    init_ok(got)
     nets = compare.sequence(got.get("nets"), len(NETS), "the probe")
     for (normalization, reg), item, wanted in zip(NETS, nets, want["nets"]):
-        label = f"a net with 5 hidden layers, {_label(normalization, 1, reg)}"
-        shapes = _shapes(DEEP["input_dim"], DEEP["hidden"], DEEP["classes"], normalization)
-        loss, grads = _loss_and_grads(item["ret"], shapes, f"loss(X, y) for {label}")
+        label = f"a net with 5 hidden layers, {net_label(normalization, 1, reg)}"
+        shapes = param_shapes(DEEP["input_dim"], DEEP["hidden"], DEEP["classes"], normalization)
+        loss, grads = loss_and_grads(item["ret"], shapes, f"loss(X, y) for {label}")
         expected = float(wanted["ret"][0])
         try:
             if not abs(loss - expected) <= 1e-6 * max(1.0, abs(expected)):
@@ -53,13 +53,13 @@ def _judge(got, want):
             for name in shapes:
                 compare.close(grads[name], wanted["ret"][1][name], f"grads[{name!r}] for {label}")
         except Failed as failure:
-            hint = _consistency_hint(grads, item.get("numeric"), shapes)
+            hint = consistency_hint(grads, item.get("numeric"), shapes)
             raise Failed(f"{failure}\nThe public checks use 2 hidden layers: does your loss handle any number "
                          "of layers (a loop over self.num_layers)?" + (f"\n{hint}" if hint else "")) from None
 
 
 CHECKS = [
-    Check(f"{LOSS}: five hidden layers", LOSS, "fc_net", 2, _guarded(_probe), _judge, hidden=True,
+    Check(f"{LOSS}: five hidden layers", LOSS, "fc_net", 2, guarded(_probe), _judge, hidden=True,
           what="loss and every gradient of 7-9-6-8-5-6-4 nets (no normalization; batchnorm and layernorm "
                "with reg=0.3) against the reference"),
 ]

@@ -8,10 +8,10 @@ The archive holds one folder, ``dl-assignment/``, with
 - ``notebooks/``: every ``*.ipynb`` with its outputs and execution counts stripped, and the
   ``notebooks/*.py`` helper modules that a notebook's code imports (``bn_figure``);
 - ``checks/``: the grader with the public checks and their stored values
-  (``fixtures/reference.bin``, ``fixtures/mistakes.bin``: numbers only). Left out: the hidden
-  checks (``hidden/``) and their stored values (``fixtures/hidden.bin``), the known mistakes'
-  code (``mistakes/``), and the instructor's tools (``assign.py``, ``release.py``,
-  ``gradescope.py``, ``batch.py``);
+  (``fixtures/reference.bin``, ``fixtures/mistakes.bin``: numbers only). Left out: the
+  instructor's tools, ``checks/instructor/`` (assign, fixtures, release, gradescope, batch, the
+  hidden checks and the known mistakes' code), and the hidden checks' stored values
+  (``fixtures/hidden.bin``);
 - ``setup.cfg`` and ``pyproject.toml`` written for the release: packages ``assignment`` and
   ``checks`` only, numpy as the one requirement, a ``notebooks`` extra;
 - ``README.md`` for students: install, grade, check gradients, hand in.
@@ -28,12 +28,11 @@ import zipfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+from ..layout import INSTRUCTOR_PACKAGE
+
+KIT_ROOT = Path(__file__).resolve().parents[2]
 CHECKS_DIR = KIT_ROOT / "checks"
 RELEASE_ROOT = "dl-assignment"
-# What stays with the instructor: folders and files of checks/ that the release leaves out.
-INSTRUCTOR_DIRS = {"mistakes", "hidden", "__pycache__"}
-INSTRUCTOR_FILES = {"assign.py", "release.py", "gradescope.py", "batch.py"}
 PUBLIC_FIXTURES = ("reference.bin", "mistakes.bin")
 _DATE = (2000, 1, 1, 0, 0, 0)
 
@@ -43,7 +42,7 @@ class ReleaseError(Exception):
 
 
 def _version() -> str:
-    from .report import VERSION
+    from ..report import VERSION
 
     return VERSION
 
@@ -153,8 +152,8 @@ def check_files(kit_root: Path = KIT_ROOT) -> Dict[str, Path]:
     files: Dict[str, Path] = {}
     for path in sorted(checks.rglob("*.py")):
         relative = path.relative_to(checks)
-        if INSTRUCTOR_DIRS & set(relative.parts[:-1]) or (len(relative.parts) == 1 and relative.name in INSTRUCTOR_FILES):
-            continue
+        if relative.parts[0] == INSTRUCTOR_PACKAGE or "__pycache__" in relative.parts:
+            continue  # the instructor's tools stay with the instructor
         files[f"checks/{relative.as_posix()}"] = path
     for name in PUBLIC_FIXTURES:
         path = checks / "fixtures" / name

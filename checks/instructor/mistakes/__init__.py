@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
-from ..layout import MODULE_FILES
+from ...layout import MODULE_FILES
 
 
 
@@ -85,7 +85,7 @@ def mistake_edit(target: str, title: str, hint: str, id: str, edits: List[tuple]
 
 def _reference_source(module: str, target: str) -> str:
     """The dedented source of ``target`` (``name`` or ``Class.method``) in solutions/<module>.py."""
-    path = Path(__file__).resolve().parents[2] / "solutions" / f"{module}.py"
+    path = Path(__file__).resolve().parents[3] / "solutions" / f"{module}.py"
     text = path.read_text(encoding="utf-8")
     nodes = ast.parse(text).body
     for part in target.split("."):
@@ -148,8 +148,8 @@ def checks_for(m: Mistake, checks) -> list:
 
 def compute_signatures() -> Dict[str, List[Dict[str, Any]]]:
     """{check name: [{"id", "title", "hint", "tree" | "error"}, ...]} for every mistake."""
-    from ..reference import run_probe
-    from ..suite import all_checks
+    from ...reference import run_probe
+    from ...suite import all_checks
 
     solutions = Path(importlib.import_module("solutions").__file__).parent
     checks = all_checks(include_hidden=True)
@@ -174,8 +174,8 @@ def compute_signatures() -> Dict[str, List[Dict[str, Any]]]:
 
 def _passes(check, tree, reference: Dict[str, Any], name: str) -> bool:
     """Whether a variant's output passes ``check`` against the reference (cached per check)."""
-    from ..compare import Failed
-    from ..reference import run_probe
+    from ...compare import Failed
+    from ...reference import run_probe
 
     if name not in reference:
         reference[name] = run_probe(check, "solutions")

@@ -5,7 +5,7 @@
     setup.sh         run once, as root, when Gradescope builds the image: Python 3 and venv from
                      apt if missing, numpy pinned to the version the kit was built with, and
                      the unprivileged user ``student`` that student code runs as
-    run_autograder   run for every submission, as root: ``python -m checks.gradescope run``
+    run_autograder   run for every submission, as root: ``python -m checks.instructor.gradescope run``
     checks/          the grader with its public and hidden checks and their fixtures (no
                      solutions/, no known-mistake code: their signatures are in fixtures/)
     given/           the kit's given modules (validation.py, ...), used when a submission lacks them
@@ -30,14 +30,14 @@ import zipfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from .files import atomic
+from ..files import atomic
 
-GRADER_DIR = Path(__file__).resolve().parent
+GRADER_DIR = Path(__file__).resolve().parents[1]
 KIT_DIR = GRADER_DIR.parent
 DEFAULT_ROOT = "/autograder"
 DEFAULT_USER = "student"
 VENV = "/opt/kit-venv"
-LEFT_OUT = ("mistakes", "__pycache__")  # folders of checks/ that the autograder does not need
+LEFT_OUT = (("instructor", "mistakes"),)  # folders of checks/ that the autograder does not need
 
 SETUP_SH = """\
 #!/usr/bin/env bash
@@ -71,7 +71,7 @@ SOURCE="$ROOT/source"
 PY="${{KIT_PYTHON:-{venv}/bin/python}}"
 [ -x "$PY" ] || PY=python3
 cd "$SOURCE" || exit 1
-exec "$PY" -I -B -c 'import sys; sys.path.insert(0, sys.argv[1]); from checks.gradescope import main; sys.exit(main(["run", "--root", sys.argv[2]]))' "$SOURCE" "$ROOT"
+exec "$PY" -I -B -c 'import sys; sys.path.insert(0, sys.argv[1]); from checks.instructor.gradescope import main; sys.exit(main(["run", "--root", sys.argv[2]]))' "$SOURCE" "$ROOT"
 """
 
 
@@ -86,7 +86,7 @@ def _grader_files() -> List[Path]:
     files = []
     for path in sorted(GRADER_DIR.rglob("*")):
         relative = path.relative_to(GRADER_DIR)
-        if path.is_dir() or relative.parts[0] in LEFT_OUT or "__pycache__" in relative.parts:
+        if path.is_dir() or relative.parts[:2] in LEFT_OUT or "__pycache__" in relative.parts:
             continue
         if path.suffix in (".pyc", ".pyo") or path.name.startswith("."):
             continue
@@ -103,8 +103,8 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
 
 def build(out: Path) -> List[str]:
     """Write the autograder zip; returns the names it holds."""
-    from .intake import given_modules
-    from .reference import MISTAKES_FILE, REFERENCE_FILE
+    from ..intake import given_modules
+    from ..reference import MISTAKES_FILE, REFERENCE_FILE
 
     for needed in (REFERENCE_FILE, MISTAKES_FILE):
         if not needed.is_file():
@@ -176,11 +176,11 @@ def _student_user() -> Optional[str]:
     """The unprivileged user student code runs as (None when the grader is not root)."""
     if os.name != "posix" or os.geteuid() != 0:
         return None
-    from .worker import _account
+    from ..worker import student_account
 
     user = os.environ.get("KIT_STUDENT_USER", DEFAULT_USER)
     try:
-        _account(user)  # exists, and is not root
+        student_account(user)  # exists, and is not root
     except ValueError as error:
         raise SetupError(f"{error} (setup.sh creates the user: useradd {user})") from None
     return user
@@ -188,10 +188,10 @@ def _student_user() -> Optional[str]:
 
 def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, Any]:
     """Grade ``root/submission`` and write ``root/results/results.json``; returns what was written."""
-    from .grader import Grader
-    from .intake import stage
-    from .reference import Reference
-    from .worker import Limits
+    from ..grader import Grader
+    from ..intake import stage
+    from ..reference import Reference
+    from ..worker import Limits
 
     begin = time.monotonic()
     root = Path(root)
@@ -224,7 +224,7 @@ def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, An
 
 def points_line() -> str:
     """What the autograder's checks are worth, summed from the checks themselves."""
-    from .suite import all_checks
+    from ..suite import all_checks
 
     checks = all_checks(include_hidden=True)
     public = sum(c.points for c in checks if not c.hidden)
@@ -234,7 +234,7 @@ def points_line() -> str:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m checks.gradescope")
+    parser = argparse.ArgumentParser(prog="python -m checks.instructor.gradescope")
     commands = parser.add_subparsers(dest="command", required=True)
     building = commands.add_parser("build", help="write the autograder zip")
     building.add_argument("out", help="the zip to write (e.g. autograder.zip)")

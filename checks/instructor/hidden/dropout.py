@@ -7,10 +7,10 @@ scale computed as ``1 / (1 - p)`` breaks here even when p = 0.5-like inputs look
 """
 import numpy as np
 
-from .. import compare
-from ..compare import Failed
-from ..probing import call, freeze_tree, frozen, rng
-from ..suite import Check
+from ... import compare
+from ...compare import Failed
+from ...probing import call, freeze_tree, frozen, rng
+from ...suite import Check
 
 SHAPE = (30, 40)
 CASES = (  # label, dropout_param

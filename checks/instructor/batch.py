@@ -3,7 +3,7 @@
 SUBMISSIONS_DIR holds one folder or zip per student (the student's name is the folder's name or
 the zip's stem). Each submission is staged by ``intake.py`` (a bad zip, a zip bomb, a missing
 module become notes, never a crash) and graded by a grading process of its own
-(``python -m checks.batch --grade-one``), N at a time; that process starts the submission's
+(``python -m checks.instructor.batch --grade-one``), N at a time; that process starts the submission's
 worker (which, when this runs as root and ``--user`` names an account, runs as that user) and
 sends its verdict back through a pipe. Only this process writes results:
 
@@ -37,11 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from .files import write_text
-from .intake import fingerprint, given_modules, stage
-from .report import GradeReport
+from ..files import write_text
+from ..intake import fingerprint, given_modules, stage
+from ..report import GradeReport
 
-GRADER_DIR = Path(__file__).resolve().parent
+GRADER_DIR = Path(__file__).resolve().parents[1]
 KIT_DIR = GRADER_DIR.parent
 FORMAT = 2  # of the per-student JSON
 
@@ -90,9 +90,9 @@ def _wall_limit(checks: int, timeout: float) -> float:
 
 
 def _kill_tree(pid: int) -> None:
-    from .worker import _descendants_many
+    from ..worker import descendants
 
-    victims = _descendants_many([pid]) + [pid]
+    victims = descendants([pid]) + [pid]
     for victim in victims:
         try:
             os.kill(victim, signal.SIGKILL)
@@ -103,7 +103,7 @@ def _kill_tree(pid: int) -> None:
 class Batch:
     def __init__(self, folder: Path, out: Path, jobs: int = 2, force: bool = False, timeout: float = 5.0,
                  memory_mb: int = 2048, hidden: bool = False, user: Optional[str] = None, progress=sys.stderr):
-        from .suite import all_checks
+        from ..suite import all_checks
 
         self.folder, self.out = Path(folder), Path(out)
         self.feedback = self.out.with_suffix("") if self.out.suffix else self.out.with_name(self.out.name + "-feedback")
@@ -172,7 +172,7 @@ class Batch:
 
     def _run(self, staged: Path, name: str) -> Tuple[Optional[GradeReport], Optional[str]]:
         """Grade ``staged`` in a grading process of its own: (the report, None) or (None, what went wrong)."""
-        command = [sys.executable, "-m", "checks.batch", "--grade-one", str(staged), "--name", name,
+        command = [sys.executable, "-m", "checks.instructor.batch", "--grade-one", str(staged), "--name", name,
                    "--timeout", str(self.timeout), "--memory", str(self.memory_mb)]
         if self.hidden:
             command.append("--hidden")
@@ -244,7 +244,7 @@ class Batch:
 # --------------------------------------------------------------------------- the grading process
 def _grade_one(argv: List[str]) -> int:
     """Grade one staged folder and print its report (``GradeReport.to_dict``) as JSON on stdout."""
-    parser = argparse.ArgumentParser(prog="python -m checks.batch --grade-one")
+    parser = argparse.ArgumentParser(prog="python -m checks.instructor.batch --grade-one")
     parser.add_argument("folder")
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--memory", type=int, default=2048)
@@ -252,8 +252,8 @@ def _grade_one(argv: List[str]) -> int:
     parser.add_argument("--user")
     parser.add_argument("--name", default="the submission")
     args = parser.parse_args(argv)
-    from .grader import Grader
-    from .worker import Limits
+    from ..grader import Grader
+    from ..worker import Limits
 
     graded = Grader(Limits(timeout=args.timeout, memory_mb=args.memory, user=args.user),
                     include_hidden=args.hidden).grade(Path(args.folder), name=args.name)
@@ -284,10 +284,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not Path(args.submissions).is_dir():
         parser.error(f"{args.submissions} is not a folder")
     if args.user:
-        from .worker import _account
+        from ..worker import student_account
 
         try:
-            _account(args.user)
+            student_account(args.user)
         except ValueError as error:
             parser.error(str(error))
     elif os.name == "posix" and os.geteuid() == 0:

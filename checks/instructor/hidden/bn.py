@@ -8,10 +8,10 @@ shows statistics taken over the wrong axis or accumulated in a way that loses pr
 """
 import numpy as np
 
-from .. import compare
-from ..compare import Failed
-from ..probing import call, freeze_tree, frozen, rng
-from ..suite import Check
+from ... import compare
+from ...compare import Failed
+from ...probing import call, freeze_tree, frozen, rng
+from ...suite import Check
 
 CASES = (  # label, N, D, seed
     ("N=1", 1, 5, 911),

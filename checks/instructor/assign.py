@@ -39,7 +39,7 @@ BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)# (?P<kind>BEGIN|END) SOLUTION[ \t]*$")
 
-KIT_ROOT = Path(__file__).resolve().parent.parent
+KIT_ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS_DIR = KIT_ROOT / "solutions"
 ASSIGNMENT_DIR = KIT_ROOT / "assignment"
 
