@@ -8,11 +8,25 @@ every step. Three scenarios per rule:
 - ``config=None``: the SPEC's default hyperparameters, and a state that starts at zero;
 - only a learning rate given (the usual ``updater_config``), four steps;
 - every hyperparameter given, away from its default, and a state carried in from earlier
-  steps (for Adam, ``t = 5``), which a rule that ignores config or restarts its state misses.
+  steps (for Adam, ``t = 100``), which a rule that ignores config or restarts its state misses.
 
 w and dw are writable fresh arrays, as in training, so rules that update w or their state
-in place are correct too. The entries of dw range from 1e-3 to 10 in magnitude, so that
-RMSProp's epsilon inside the square root shows, and so does Adam's bias correction.
+in place are correct too. The entries of dw range from 1e-3 to 10 in magnitude (for Adam,
+from 0.1 to 10), so that RMSProp's epsilon inside the square root shows, and so does Adam's
+bias correction.
+
+Tolerances and the correct forms they admit (each proven by a variant in tests/variants/):
+every rule is compared at the default tolerance of ``compare.close`` (rtol 1e-5, atol 1e-6 of
+the largest entry), which admits updates done in place and other summation orders
+(``updaters_in_place``). Adam also has Kingma and Ba's "efficient" form,
+``alpha_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)``, ``w - alpha_t * m / (sqrt(v) + eps)``
+(``adam_efficient``). It is a correct Adam whose epsilon sits in another place: its step
+differs from the reference's by about ``eps * (1 / sqrt(1 - beta2**t) - 1) / sqrt(vhat)``
+relative. Rather than widen the tolerance, the inputs keep that below it: Adam's dw are at
+least 0.1 in magnitude (so 30 * 1e-8 / 0.1 at the first step with the defaults), and the
+given state has t = 100, where ``1 - beta2**t`` is nearly 1 even with ``epsilon = 1e-4``.
+Every known mistake of Adam (t incremented late, no bias correction, v of dw) still fails by
+orders of magnitude: the first two on the steps from t = 0, the last on any negative dw.
 """
 from __future__ import annotations
 
@@ -35,9 +49,14 @@ DEFAULTS = {
 }
 
 
-def _gradient(generator) -> np.ndarray:
-    """Entries of both signs whose magnitudes spread evenly (on a log scale) from 1e-3 to 10."""
-    return 10.0 ** generator.uniform(-3.0, 1.0, size=SHAPE) * generator.choice([-1.0, 1.0], size=SHAPE)
+# The smallest magnitude of dw, as a power of ten (see the module's docstring for Adam's).
+SMALLEST = {"sgd_momentum": -3.0, "rmsprop": -3.0, "adam": -1.0}
+
+
+def _gradient(generator, rule: str) -> np.ndarray:
+    """Entries of both signs whose magnitudes spread evenly (on a log scale) from 10 ** SMALLEST[rule] to 10."""
+    exponents = generator.uniform(SMALLEST[rule], 1.0, size=SHAPE)
+    return 10.0 ** exponents * generator.choice([-1.0, 1.0], size=SHAPE)
 
 
 def _given_state(rule: str) -> Dict[str, Any]:
@@ -46,8 +65,8 @@ def _given_state(rule: str) -> Dict[str, Any]:
     if rule == "sgd_momentum":
         return {"velocity": 0.1 * generator.randn(*SHAPE)}
     if rule == "rmsprop":
-        return {"cache": _gradient(generator) ** 2}
-    return {"m": 0.5 * _gradient(generator), "v": _gradient(generator) ** 2, "t": 5}
+        return {"cache": _gradient(generator, rule) ** 2}
+    return {"m": 0.5 * _gradient(generator, rule), "v": _gradient(generator, rule) ** 2, "t": 100}
 
 
 GIVEN = {
@@ -93,7 +112,7 @@ def _run(sub, rule: str, start, steps: int, seed: int) -> List[Dict[str, Any]]:
     config = _first_config(rule, start)
     history = []
     for _ in range(steps):
-        dw = writable(_gradient(generator))
+        dw = writable(_gradient(generator, rule))
         ret = call(rule, sub.updater, w, dw, config)
         if type(ret) not in (tuple, list) or len(ret) != 2:
             history.append({"ret": ret})
@@ -161,5 +180,5 @@ CHECKS = [
                "(the defaults), from a learning rate alone, and from given hyperparameters and cache"),
     Check("adam", "adam", MODULE, 4, _probe("adam"), _judge("adam"),
           what="next_w and config['m'], ['v'], ['t'] after each of 2 to 4 steps: from config=None (the "
-               "defaults), from a learning rate alone, and from given hyperparameters and a state with t = 5"),
+               "defaults), from a learning rate alone, and from given hyperparameters and a state with t = 100"),
 ]
