@@ -1,4 +1,4 @@
-"""Command line of the kit: every command is ``python -m checks <command>``.
+"""Command line of the kit: every command is `python -m checks <command>`.
 
 The student's commands:
 
@@ -70,6 +70,9 @@ def _grade(argv: List[str]) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.hidden and not INSTRUCTOR_DIR.is_dir():
+        result.add_note("--hidden: this is the student's copy of the grader, which has no hidden checks "
+                        "(they are the instructor's); the public checks were graded")
     print(result.text(verbose=args.verbose))
     if args.json:
         result.write_json(Path(args.json))

@@ -133,7 +133,7 @@ class Grader:
         with WorkerSession(package, self.limits) as worker:
             for check in self.checks:
                 started = time.monotonic()
-                problem = self._import(worker, package, check.module, imported)
+                problem = self._import(worker, package, check.module, imported, name or str(package))
                 if problem is not None:
                     results.append(self._result(check, False, problem, started))
                     continue
@@ -162,11 +162,12 @@ class Grader:
         except Exception:
             pass
 
-    def _import(self, worker, package: Path, module: str, imported: Dict[str, Optional[str]]) -> Optional[str]:
+    def _import(self, worker, package: Path, module: str, imported: Dict[str, Optional[str]],
+                where: str) -> Optional[str]:
         if module in imported:
             return imported[module]
         if not (package / f"{module}.py").is_file():
-            imported[module] = f"{module}.py is missing from the submission ({package})"
+            imported[module] = f"{module}.py is missing from the submission ({where})"
             return imported[module]
         timeout = self.limits.import_timeout or self.limits.timeout + 5
         outcome = worker.request({"op": "import", "module": module}, timeout=timeout)

@@ -238,7 +238,8 @@ def test_release_installs_in_a_fresh_venv_grades_the_stubs_zero_and_compiles_to_
     elsewhere = _run([str(python), "-m", "checks", "--only", "relu_forward"], cwd=tmp_path)
     assert elsewhere.returncode == 0 and "relu_forward is not implemented yet" in elsewhere.stdout, elsewhere.stderr
     # there are no hidden checks to include, and the instructor's commands say so
-    assert "Total: 0 / 100" in _run([str(python), "-m", "checks", "--hidden"], cwd=folder).stdout
+    hidden = _run([str(python), "-m", "checks", "--hidden"], cwd=folder).stdout
+    assert "Total: 0 / 100" in hidden and "Note: --hidden: this is the student's copy" in hidden
     for command in ("fixtures", "assign", "release", "gradescope", "batch"):
         refused = _run([str(python), "-m", "checks", command] + (["x.zip"] if command in ("release", "gradescope") else ["."] if command == "batch" else []),
                        cwd=folder)

@@ -75,3 +75,13 @@ def test_atomic_replaces_the_file_only_when_the_block_succeeds(tmp_path):
 def test_atomic_refuses_a_folder(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a folder"):
         write_text(tmp_path, "x")
+
+
+def test_a_missing_module_is_named_after_the_submission_not_a_temporary_folder(tmp_path):
+    from checks.grader import Grader
+
+    (tmp_path / "layers.py").write_text("import numpy as np\n")
+    report = Grader(only="updater").grade(tmp_path, name="bob (bob.zip)")
+    assert report.submission == "bob (bob.zip)"
+    assert {r.feedback.splitlines()[0] for r in report.results} == {
+        "updater.py is missing from the submission (bob (bob.zip))"}

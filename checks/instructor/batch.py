@@ -295,7 +295,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     batch = Batch(Path(args.submissions), Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout,
                   memory_mb=args.memory, hidden=args.hidden, user=args.user)
     records = batch.run()
-    print(f"Wrote {args.out} ({len(records)} students) and their feedback in {batch.feedback}/ "
+    students = f"{len(records)} student" + ("" if len(records) == 1 else "s")
+    print(f"Wrote {args.out} ({students}) and their feedback in {batch.feedback}/ "
           f"({batch.counts['graded']} graded, {batch.counts['skipped']} unchanged, "
           f"{batch.counts['failed']} not finished)")
     return 0
