@@ -189,3 +189,44 @@ def test_mask_does_not_depend_on_the_dtype():
     out32, _ = dl.dropout_forward(np.ones((8, 8), np.float32), param)
     out64, _ = dl.dropout_forward(np.ones((8, 8)), param)
     np.testing.assert_array_equal(out32 != 0, out64 != 0)
+
+
+CS231N_PORT = '''def dropout_forward(x, dropout_param):
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = None
+    out = None
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) < p) / p
+        out = x * mask
+    elif mode == "test":
+        out = x
+    cache = (dropout_param, mask)
+    out = out.astype(x.dtype, copy=False)
+    return out, cache
+
+'''
+
+
+def test_a_cs231n_port_loses_only_the_options_it_lacks(tmp_path):
+    """cs231n's inverted dropout (global seeding, no 'implementation' key) keeps the points of
+    train mode, test mode and seeds, and loses those of downgrade_in_infer and the global generator."""
+    import shutil
+    from pathlib import Path
+
+    from checks.grader import Grader
+
+    folder = tmp_path / "port"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "solutions", folder,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    text = (folder / "dropout_layers.py").read_text(encoding="utf-8")
+    start = text.index("def dropout_forward(")
+    end = text.index("\ndef ", start + 10)
+    (folder / "dropout_layers.py").write_text(text[:start] + CS231N_PORT + text[end:], encoding="utf-8")
+    report = Grader(only="dropout_forward").grade(folder)
+    lost = {r.name: r.max_score - r.score for r in report.results if not r.passed}
+    assert lost == {"dropout_forward: downgrade_in_infer": 2, "dropout_forward: global generator": 1}
+    assert report.score == 5 and report.max_score == 8
+    feedback = {r.name: r.feedback for r in report.results}
+    assert "'implementation'" in feedback["dropout_forward: downgrade_in_infer"]

@@ -9,8 +9,12 @@ the reference's. The checks judge properties instead, on the submission's own ou
   The inputs are positive (1 to 2) so that a zero can only come from the mask, and p is far
   from 0.5 (0.2 and 0.9) so that p read as the probability of dropping shows at once;
 - test mode: ``x`` (upscale_in_train) or ``x * p`` (downgrade_in_infer), exactly;
-- seeds: the same seed gives the same mask, another seed another mask, no seed a fresh one,
-  and a seeded call leaves numpy's global generator alone;
+- seeds: the same seed gives the same mask, another seed another mask, no seed a fresh one;
+  and, a check of its own, a seeded call leaves numpy's global generator alone.
+
+Each behaviour SPEC states separately is a check with its own points (inverted dropout in
+train mode, test mode, 'downgrade_in_infer', seeds, the global generator), so a port of
+cs231n's dropout (no 'implementation' key, ``np.random.seed(seed)``) loses only those.
 - backward passes run on the cache of the submission's own forward and must equal
   ``dout * out / x`` for that forward's ``out`` (the same mask, the same scale).
 
@@ -178,7 +182,6 @@ TRAIN_X_SEED = 41
 TRAIN_CASES = (  # label, p, implementation (None: the default), seed
     ("p=0.2", 0.2, None, 101),
     ("p=0.9", 0.9, None, 102),
-    ("p=0.2, downgrade_in_infer", 0.2, "downgrade_in_infer", 103),
 )
 
 
@@ -193,8 +196,7 @@ def _train_diagnose(got, want) -> List[Problem]:
     problems: List[Problem] = []
     for label, p, impl, _ in TRAIN_CASES:
         out = _forward_out(got[label], "dropout_forward", f"dropout_forward's out in train mode ({label})", x.shape)
-        scale = 1.0 if impl == "downgrade_in_infer" else 1.0 / p
-        problems += _mask_problems(out, x, p, scale, label, "dropout_forward in train mode")
+        problems += _mask_problems(out, x, p, 1.0 / p, label, "dropout_forward in train mode")
     return problems
 
 
@@ -203,12 +205,15 @@ def _train_diagnose(got, want) -> List[Problem]:
 TEST_CASES = (  # label, p, implementation
     ("implementation not given", 0.3, None),
     ("upscale_in_train", 0.3, "upscale_in_train"),
-    ("downgrade_in_infer", 0.3, "downgrade_in_infer"),
 )
 
 
+def _test_x():
+    return rng(42).randn(6, 7)
+
+
 def _test_probe(sub):
-    x = frozen("x", rng(42).randn(6, 7))
+    x = frozen("x", _test_x())
     return {label: call("dropout_forward", sub.dropout_layers, x, _param(p, "test", impl, seed=5))
             for label, p, impl in TEST_CASES}
 
@@ -221,8 +226,50 @@ def _test_judge(got, want):
         try:
             compare.close(out, expected, what)
         except Failed as failure:
-            rule = "x * p" if impl == "downgrade_in_infer" else "x itself (inverted dropout scales in train mode only)"
-            raise Failed(f"{failure}\nIn test mode the output should be {rule}.") from None
+            raise Failed(f"{failure}\nIn test mode the output should be x itself (inverted dropout scales "
+                         "in train mode only).") from None
+
+
+# --- dropout_forward: downgrade_in_infer ---------------------------------------------------
+# The other implementation SPEC names, a check of its own: a port of cs231n's inverted dropout
+# that leaves it out loses these points and no others.
+
+DOWNGRADE_TRAIN = ("train, p=0.2", 0.2, 103)  # label, p, seed
+DOWNGRADE_TEST = ("test, p=0.3", 0.3)
+
+
+def _downgrade_probe(sub):
+    module = sub.dropout_layers
+    train_label, train_p, seed = DOWNGRADE_TRAIN
+    test_label, test_p = DOWNGRADE_TEST
+    x = frozen("x", _positive(TRAIN_X_SEED, TRAIN_SHAPE))
+    x_test = frozen("x_test", _test_x())
+    return {
+        train_label: _forward(module, x, _param(train_p, "train", "downgrade_in_infer", seed)),
+        test_label: call("dropout_forward", module, x_test, _param(test_p, "test", "downgrade_in_infer", seed=5)),
+    }
+
+
+def _downgrade_diagnose(got, want) -> List[Problem]:
+    train_label, train_p, _ = DOWNGRADE_TRAIN
+    test_label, test_p = DOWNGRADE_TEST
+    x = _positive(TRAIN_X_SEED, TRAIN_SHAPE)
+    what = "dropout_forward with implementation='downgrade_in_infer'"
+    out = _forward_out(got[train_label], "dropout_forward", f"{what}: out ({train_label})", x.shape)
+    problems = [(code, f"{message}: dropout_param['implementation'] looks ignored (with 'downgrade_in_infer' "
+                       "train mode keeps x unscaled and test mode multiplies by p)")
+                if code == f"{train_label}: kept as x / p" else (code, message)
+                for code, message in _mask_problems(out, x, train_p, 1.0, train_label, f"{what} in train mode")]
+    expected = _forward_out(want[test_label], "dropout_forward", f"{what}: out ({test_label})", None)
+    test_out = _forward_out(got[test_label], "dropout_forward", f"{what}: out ({test_label})", expected.shape)
+    if not np.allclose(test_out, expected, rtol=compare.RTOL, atol=0.0):
+        x_test = _test_x()
+        if np.allclose(test_out, x_test, rtol=compare.RTOL, atol=0.0):
+            problems.append((f"{test_label}: x", f"{what} in test mode returned x: the 'implementation' key "
+                             "was ignored; with 'downgrade_in_infer' test mode returns x * p"))
+        else:
+            problems.append((f"{test_label}: other", f"{what} in test mode ({test_label}) should return x * p"))
+    return problems
 
 
 # --- dropout_forward: seed ---------------------------------------------------------------
@@ -244,16 +291,20 @@ def _seed_probe(sub):
         "no seed": _forward(module, x, _param(0.5, "train")),
         "no seed again": _forward(module, x, _param(0.5, "train")),
     }
+    return tree
+
+
+def _global_probe(sub):
+    x = frozen("x", _positive(43, SEED_SHAPE))
     np.random.seed(GLOBAL_SEED)
-    tree["seed 3"] = _forward(module, x, _param(0.5, "train", seed=3))
+    tree = {"seed 3": _forward(sub.dropout_layers, x, _param(0.5, "train", seed=3))}
     tree["global draws"] = np.random.random(GLOBAL_DRAWS)
     return tree
 
 
 def _seed_diagnose(got, want) -> List[Problem]:
     outs = {key: _forward_out(got[key], "dropout_forward", f"dropout_forward's out in train mode ({key})", SEED_SHAPE)
-            for key in ("seed 7", "seed 7 again", "seed 8", "seed 0", "seed 0 again", "no seed", "no seed again",
-                        "seed 3")}
+            for key in ("seed 7", "seed 7 again", "seed 8", "seed 0", "seed 0 again", "no seed", "no seed again")}
     kept = {key: out != 0 for key, out in outs.items()}
     problems: List[Problem] = []
     if not np.array_equal(outs["seed 7"], outs["seed 7 again"]):
@@ -274,6 +325,12 @@ def _seed_diagnose(got, want) -> List[Problem]:
         problems.append(("no seed, same mask",
                          "two calls without a seed kept the same units: without a seed every call must draw a "
                          "new mask (np.random.default_rng() with no argument does)"))
+    return problems
+
+
+def _global_diagnose(got, want) -> List[Problem]:
+    _forward_out(got["seed 3"], "dropout_forward", "dropout_forward's out in train mode (seed 3)", SEED_SHAPE)
+    problems: List[Problem] = []
     draws = compare.array(got["global draws"], "numpy's global random draws", (GLOBAL_DRAWS,))
     expected = np.random.RandomState(GLOBAL_SEED).random_sample(GLOBAL_DRAWS)
     if not np.array_equal(draws, expected):
@@ -472,16 +529,23 @@ def _sandwich_backward_diagnose(got, want) -> List[Problem]:
 
 
 CHECKS = [
-    Check("dropout_forward: train mode", "dropout_forward", MODULE, 4,
+    Check("dropout_forward: train mode", "dropout_forward", MODULE, 3,
           _train_probe, _judge(_train_diagnose), matches=_matches(_train_diagnose),
-          what="x of shape (100, 120) in [1, 2], p = 0.2 and 0.9 (upscale_in_train) and 0.2 "
-               "(downgrade_in_infer): each entry 0 or x / p (or x), the fraction kept, the mean"),
-    Check("dropout_forward: test mode", "dropout_forward", MODULE, 2, _test_probe, _test_judge,
-          what="out in test mode with p = 0.3: x for upscale_in_train (the default), x * p for downgrade_in_infer"),
-    Check("dropout_forward: seed", "dropout_forward", MODULE, 2,
+          what="inverted dropout (the default implementation), x of shape (100, 120) in [1, 2], p = 0.2 and 0.9: "
+               "each entry 0 or x / p, the fraction kept, the mean"),
+    Check("dropout_forward: test mode", "dropout_forward", MODULE, 1, _test_probe, _test_judge,
+          what="out in test mode with p = 0.3, implementation not given and 'upscale_in_train': x itself"),
+    Check("dropout_forward: downgrade_in_infer", "dropout_forward", MODULE, 2,
+          _downgrade_probe, _judge(_downgrade_diagnose), matches=_matches(_downgrade_diagnose),
+          what="implementation='downgrade_in_infer': in train mode (p = 0.2) each entry 0 or x, in test mode "
+               "(p = 0.3) x * p"),
+    Check("dropout_forward: seed", "dropout_forward", MODULE, 1,
           _seed_probe, _judge(_seed_diagnose), matches=_matches(_seed_diagnose),
-          what="same seed (0 included), same output; another seed or no seed, another mask; numpy's global generator "
-               "untouched by a seeded call"),
+          what="same seed (0 included), same output; another seed or no seed, another mask"),
+    Check("dropout_forward: global generator", "dropout_forward", MODULE, 1,
+          _global_probe, _judge(_global_diagnose), matches=_matches(_global_diagnose),
+          what="a call with a seed leaves numpy's global generator as it was (after np.random.seed(1234), "
+               "np.random.random(4) gives its usual numbers)"),
     Check("dropout_backward", "dropout_backward", MODULE, 3,
           _backward_probe, _judge(_backward_diagnose), matches=_matches(_backward_diagnose),
           what="dx = dout * out / x for the out of your own forward (train with p = 0.3 and 1, test), "
