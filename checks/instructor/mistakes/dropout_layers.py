@@ -1,4 +1,4 @@
-"""Known mistakes of dropout_layers.py, each a student's version of one function with one bug.
+"""Known mistakes of dropout_layers.py, each the reference or a student's version of one function with one bug.
 
 These functions are never called here: each is appended to a copy of the solutions and
 bound to its target's name (see ``checks/mistakes/__init__.py``): only the function's source
@@ -10,94 +10,54 @@ import numpy as np
 from solutions.dropout_layers import dropout_forward
 from solutions.layers import affine_backward, affine_forward, relu_backward, relu_forward
 
-from . import mistake
+from . import mistake, mistake_edit
 
 
-@mistake("dropout_forward", "no 1/p rescale in train mode: the kept units are not divided by p",
-         "inverted dropout ('upscale_in_train') multiplies by mask / p, so that the expected output equals x")
-def dropout_forward_no_rescale(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    implementation = dropout_param.get("implementation", "upscale_in_train")
-    if mode == "train":
-        rng = np.random.default_rng(dropout_param.get("seed"))
-        mask = (rng.random(x.shape) < p).astype(x.dtype)
-        out = x * mask
-    else:
-        mask = None
-        out = x.copy() if implementation == "upscale_in_train" else x * p
-    return out, (mask, mode, p, implementation)
+# dropout_forward's mistakes are edits of the reference (``mistake_edit``): its validation and
+# cache stay as the student received them, and each edit is the one line or two a student gets wrong.
+_DRAW = "        rng = np.random.default_rng(seed)\n        mask = (rng.random(x.shape) < p)"
+_RESCALE = '        if implementation == "upscale_in_train":\n            mask /= p\n'
+_TEST_RULE = 'out = x.copy() if implementation == "upscale_in_train" else x * p'
 
+mistake_edit(
+    "dropout_forward", "no 1/p rescale in train mode: the kept units are not divided by p",
+    "inverted dropout ('upscale_in_train') multiplies by mask / p, so that the expected output equals x",
+    id="dropout_forward_no_rescale",
+    edits=[(_RESCALE, "")],
+)
 
-@mistake("dropout_forward", "p is read as the drop probability",
-         "p is the probability of KEEPING a unit: keep = rng.random(x.shape) < p, then divide by p")
-def dropout_forward_p_drops(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    implementation = dropout_param.get("implementation", "upscale_in_train")
-    if mode == "train":
-        rng = np.random.default_rng(dropout_param.get("seed"))
-        mask = (rng.random(x.shape) >= p).astype(x.dtype)
-        if implementation == "upscale_in_train":
-            mask /= 1 - p
-        out = x * mask
-    else:
-        mask = None
-        out = x.copy() if implementation == "upscale_in_train" else x * (1 - p)
-    return out, (mask, mode, p, implementation)
+mistake_edit(
+    "dropout_forward", "p is read as the drop probability",
+    "p is the probability of KEEPING a unit: keep = rng.random(x.shape) < p, then divide by p",
+    id="dropout_forward_p_drops",
+    edits=[(_DRAW, _DRAW.replace("< p)", ">= p)")), (_RESCALE, _RESCALE.replace("/= p", "/= 1 - p")),
+           (_TEST_RULE, _TEST_RULE.replace("x * p", "x * (1 - p)"))],
+)
 
+mistake_edit(
+    "dropout_forward", "test mode scales x by p with inverted dropout",
+    "with 'upscale_in_train' the scaling happens in train mode only: test mode returns x unchanged "
+    "(x * p is the rule of 'downgrade_in_infer')",
+    id="dropout_forward_test_scaled",
+    edits=[(_TEST_RULE, "out = x * p")],
+)
 
-@mistake("dropout_forward", "test mode scales x by p with inverted dropout",
-         "with 'upscale_in_train' the scaling happens in train mode only: test mode returns x unchanged "
-         "(x * p is the rule of 'downgrade_in_infer')")
-def dropout_forward_test_scaled(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    implementation = dropout_param.get("implementation", "upscale_in_train")
-    if mode == "train":
-        rng = np.random.default_rng(dropout_param.get("seed"))
-        mask = (rng.random(x.shape) < p).astype(x.dtype)
-        if implementation == "upscale_in_train":
-            mask /= p
-        out = x * mask
-    else:
-        mask = None
-        out = x * p
-    return out, (mask, mode, p, implementation)
+mistake_edit(
+    "dropout_forward", "the seed resets numpy's global random generator",
+    "np.random.seed(seed) changes the random numbers of the whole program: draw the mask from "
+    "your own generator, rng = np.random.default_rng(seed), then rng.random(x.shape) < p",
+    id="dropout_forward_global_seed",
+    edits=[(_DRAW, "        if seed is not None:\n            np.random.seed(seed)\n"
+                   "        mask = (np.random.rand(*x.shape) < p)")],
+)
 
-
-@mistake("dropout_forward", "the seed resets numpy's global random generator",
-         "np.random.seed(seed) changes the random numbers of the whole program: draw the mask from "
-         "your own generator, rng = np.random.default_rng(seed), then rng.random(x.shape) < p")
-def dropout_forward_global_seed(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    implementation = dropout_param.get("implementation", "upscale_in_train")
-    if "seed" in dropout_param:
-        np.random.seed(dropout_param["seed"])
-    if mode == "train":
-        mask = (np.random.rand(*x.shape) < p).astype(x.dtype)
-        if implementation == "upscale_in_train":
-            mask /= p
-        out = x * mask
-    else:
-        mask = None
-        out = x.copy() if implementation == "upscale_in_train" else x * p
-    return out, (mask, mode, p, implementation)
-
-
-@mistake("dropout_forward", "seed 0 is treated as no seed (if dropout_param.get('seed'):)",
-         "0 is a valid seed: test `dropout_param.get('seed') is not None`, then draw the mask from "
-         "np.random.default_rng(seed)")
-def dropout_forward_seed_zero_ignored(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    implementation = dropout_param.get("implementation", "upscale_in_train")
-    rng = np.random.default_rng(dropout_param["seed"] if dropout_param.get("seed") else None)
-    if mode == "train":
-        mask = (rng.random(x.shape) < p).astype(x.dtype)
-        if implementation == "upscale_in_train":
-            mask /= p
-        out = x * mask
-    else:
-        mask = None
-        out = x.copy() if implementation == "upscale_in_train" else x * p
-    return out, (mask, mode, p, implementation)
+mistake_edit(
+    "dropout_forward", "seed 0 is treated as no seed (if dropout_param.get('seed'):)",
+    "0 is a valid seed: test `dropout_param.get('seed') is not None`, then draw the mask from "
+    "np.random.default_rng(seed)",
+    id="dropout_forward_seed_zero_ignored",
+    edits=[(_DRAW, _DRAW.replace("default_rng(seed)", "default_rng(seed if seed else None)"))],
+)
 
 
 @mistake("dropout_backward", "the gradient ignores the mask (dx = dout)",
