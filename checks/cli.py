@@ -24,11 +24,10 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from .layout import INSTRUCTOR_PACKAGE
+from .layout import INSTRUCTOR_DIR
 
 # Not imported from instructor/assign.py: the student release leaves the instructor's tools out.
 ASSIGNMENT_DIR = Path(__file__).resolve().parent.parent / "assignment"
-INSTRUCTOR_DIR = Path(__file__).resolve().parent / INSTRUCTOR_PACKAGE
 
 # The student's commands, then the instructor's (which need checks/instructor/).
 STUDENT_COMMANDS = ("grade", "collect")

@@ -11,6 +11,7 @@ block in ``solutions/`` has a check, and every check grades a function with a bl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Tuple
 
 
@@ -40,6 +41,7 @@ CHECK_MODULES: Tuple[str, ...] = tuple(module.checks for module in GRADED_MODULE
 # gradescope, batch, the hidden checks, the known mistakes). The student release leaves it out,
 # and a copy of the grader is the student's copy exactly when this folder is absent.
 INSTRUCTOR_PACKAGE = "instructor"
+INSTRUCTOR_DIR = Path(__file__).resolve().parent / INSTRUCTOR_PACKAGE
 
 # Hidden check modules that cover every graded module at once (dtypes, for example); they are
 # listed before the per-module ones.

@@ -60,6 +60,11 @@ class GradeReport:
                                passed=False, feedback=reason, hidden=c.hidden) for c in checks]
         return cls(submission, results, 0.0, [reason], graded=False)
 
+    def add_notes_first(self, notes: Sequence[str]) -> None:
+        """Put ``notes`` (e.g. the intake's) before the notes already there, in their order."""
+        for note in reversed(list(notes)):
+            self.add_note(note, first=True)
+
     def add_note(self, note: str, first: bool = False) -> None:
         """Add a note that every rendering shows (``first``: before the notes already there)."""
         if note in self.notes:

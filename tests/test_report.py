@@ -35,6 +35,9 @@ def test_a_note_added_to_the_object_shows_in_every_rendering_in_order():
     report.add_note("layers.py: it holds NUL bytes", first=True)
     report.add_note("platform note")  # not twice
     assert report.notes == ["layers.py: it holds NUL bytes", "platform note"]
+    report.add_notes_first(["intake one", "intake two"])
+    assert report.notes[:2] == ["intake one", "intake two"]
+    report.notes[:2] = []
     data = report.results_json()
     assert data["output"].splitlines() == ["3 / 12 points", "Note: layers.py: it holds NUL bytes", "Note: platform note"]
     assert data["extra_data"]["notes"] == report.notes

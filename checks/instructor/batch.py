@@ -144,8 +144,7 @@ class Batch:
         graded, problem = self._run(intake.folder, name)
         if graded is None:
             graded = GradeReport.not_run(name, self.checks, problem)
-        for note in reversed(intake.notes):
-            graded.add_note(note, first=True)
+        graded.add_notes_first(intake.notes)
         record = self._record(entry, content, graded)
         self._write(entry, record, graded)
         shutil.rmtree(folder, ignore_errors=True)

@@ -213,8 +213,7 @@ def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, An
         graded = grader.grade(intake.folder, name="your submission")  # every student process has ended here
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    for note in reversed(intake.notes):
-        graded.add_note(note, first=True)
+    graded.add_notes_first(intake.notes)
     graded.seconds = time.monotonic() - begin
     graded.extra["student_user"] = user
     graded.write_json(results / "results.json")

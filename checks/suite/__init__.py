@@ -10,11 +10,10 @@ behaviour when a function has several (``batchnorm_forward: running statistics``
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional
 
-from ..layout import CHECK_MODULES, INSTRUCTOR_PACKAGE
+from ..layout import CHECK_MODULES, INSTRUCTOR_DIR, INSTRUCTOR_PACKAGE
 
 PUBLIC_POINTS = 100
 
@@ -56,7 +55,7 @@ def hidden_checks() -> List[Check]:
     check it lists must be marked ``hidden=True``, so that it never counts in the public 100.
     """
     grader = __name__.rsplit(".", 1)[0]
-    if not (Path(__file__).resolve().parents[1] / INSTRUCTOR_PACKAGE / "hidden").is_dir():
+    if not (INSTRUCTOR_DIR / "hidden").is_dir():
         return []
     package = importlib.import_module(f"{grader}.{INSTRUCTOR_PACKAGE}.hidden")
     checks = list(package.all_checks())
