@@ -9,8 +9,16 @@ a standalone package named ``submission`` (its ``__init__.py`` is never run), an
 The worker reads one JSON request per line from its request pipe, runs it, and answers on its
 result pipe with a message of ``protocol.py``. It never decides anything: it reports what the
 student's code returned or raised, and the grading process judges.
+
+Every graded function of the submission (the functions the checks name) is wrapped by a
+``_Tracer`` once its module is loaded. The wrapper records which graded functions a request
+entered (sent back with the answer, for feedback that follows dependencies), writes the
+innermost one running into the file the grader passed as ``--where-fd`` (so that after a
+time-out the grader knows which function did not finish), and raises ``NotRun`` at once for a
+function the grader has disabled because it already ran out of time once.
 """
 import argparse
+import functools
 import importlib
 import importlib.abc
 import importlib.util
@@ -36,6 +44,111 @@ class _Blocker(importlib.abc.MetaPathFinder):
                 f"'{fullname}' cannot be imported while grading: a submission must stand on its own"
             )
         return None
+
+
+class NotRun(BaseException):
+    """A disabled graded function was called (a BaseException, so ``except Exception`` keeps it)."""
+
+
+class _Tracer:
+    """Wraps the submission's graded functions; see the module docstring."""
+
+    def __init__(self, graded, where_fd):
+        self.graded = graded  # {(module stem, qualified name)}
+        self.where_fd = where_fd
+        self.wrappers = {}  # id(original) -> wrapper
+        self.originals = []
+        self.stack = []
+        self.entered = set()
+        self.disabled = {}  # graded name -> why it is not run
+
+    def _mark(self):
+        if self.where_fd is None:
+            return
+        text = (self.stack[-1] if self.stack else "").encode("utf-8", "replace")[:200]
+        try:
+            os.pwrite(self.where_fd, text.ljust(256, b" "), 0)
+        except OSError:
+            pass
+
+    def _wrap(self, value, name):
+        """The wrapper of the function ``value``, traced as the graded ``name``."""
+        if id(value) in self.wrappers:
+            return self.wrappers[id(value)]
+        tracer = self
+
+        @functools.wraps(value)
+        def traced(*args, **kwargs):
+            if name in tracer.disabled:
+                raise NotRun(tracer.disabled[name])
+            tracer.entered.add(name)
+            tracer.stack.append(name)
+            tracer._mark()
+            try:
+                return value(*args, **kwargs)
+            finally:
+                tracer.stack.pop()
+                tracer._mark()
+
+        traced._kit_traced = True
+        self.wrappers[id(value)] = traced
+        self.originals.append(value)  # keeps the id of every wrapped function unique
+        return traced
+
+    def _namespaces(self):
+        """(holder, stem, prefix, items) for every loaded submission module and class in it."""
+        found = []
+        for module_name, module in sorted(sys.modules.items(), key=lambda item: item[0]):
+            if not module_name.startswith(PACKAGE + ".") or module is None:
+                continue
+            stem = module_name[len(PACKAGE) + 1:]
+            try:
+                items = list(vars(module).items())
+            except TypeError:
+                continue
+            found.append((module, stem, "", items))
+            for _, value in items:
+                if isinstance(value, type) and getattr(value, "__module__", None) == module_name:
+                    try:
+                        found.append((value, stem, value.__name__ + ".", list(vars(value).items())))
+                    except TypeError:
+                        pass
+        return found
+
+    def install(self):
+        """Wrap every graded function of the loaded submission modules, wherever it is bound.
+
+        A function is graded when its module binds it under a graded name (``relu_forward =
+        my_relu`` counts) or when its own module and qualified name are graded ones; a module
+        that imported it (``from .layers import *``) gets the same wrapper.
+        """
+        namespaces = self._namespaces()
+        for _, stem, prefix, items in namespaces:  # bound under a graded name
+            for key, value in items:
+                if type(value) is types.FunctionType and not getattr(value, "_kit_traced", False):
+                    if (stem, prefix + str(key)) in self.graded:
+                        self._wrap(value, prefix + str(key))
+        for holder, _, _, items in namespaces:
+            for key, value in items:
+                if type(value) is not types.FunctionType or getattr(value, "_kit_traced", False):
+                    continue
+                wrapper = self.wrappers.get(id(value))
+                if wrapper is None:
+                    module = str(getattr(value, "__module__", "") or "")
+                    own = (module[len(PACKAGE) + 1:], str(getattr(value, "__qualname__", "")))
+                    if module.startswith(PACKAGE + ".") and own in self.graded:
+                        wrapper = self._wrap(value, own[1])
+                if wrapper is not None:
+                    try:
+                        setattr(holder, key, wrapper)
+                    except (AttributeError, TypeError):
+                        pass
+
+    def begin(self, disabled):
+        self.entered = set()
+        self.stack = []
+        self.disabled = dict(disabled) if isinstance(disabled, dict) else {}
+        self.install()
 
 
 def _load_package(name, folder):
@@ -86,6 +199,7 @@ def main():
     parser.add_argument("--submission", required=True)
     parser.add_argument("--grader", required=True)
     parser.add_argument("--libdir", required=True)
+    parser.add_argument("--where-fd", type=int, default=None)
     args = parser.parse_args()
     # The result channel is the stdout the grader reads; student prints go to stderr's file.
     results_fd = os.dup(1)
@@ -101,7 +215,9 @@ def main():
     protocol = importlib.import_module(f"{GRADER}.protocol")
     probing = importlib.import_module(f"{GRADER}.probing")
     suite = importlib.import_module(f"{GRADER}.suite")
-    probes = suite.all_probes()
+    checks = suite.all_checks(include_hidden=True)
+    probes = {check.name: check.probe for check in checks}
+    tracer = _Tracer({(check.module, check.function) for check in checks}, args.where_fd)
     del grader
 
     sys.meta_path.insert(0, _Blocker())
@@ -110,7 +226,7 @@ def main():
             del sys.modules[name]
     submission_dir = os.path.realpath(args.submission)
     _load_package(PACKAGE, submission_dir)
-    access = probing.Submission(PACKAGE)
+    access = probing.Submission(PACKAGE, on_import=tracer.install)
 
     requests = os.fdopen(os.dup(0), "rb", buffering=0)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -145,8 +261,10 @@ def main():
         try:
             np.random.seed(0)
             probing.reset()
+            tracer.begin(request.get("disabled"))
             if op == "import":
                 importlib.import_module(f"{PACKAGE}.{request['module']}")
+                tracer.install()
                 tree = None
             elif op == "probe":
                 tree = probes[request["name"]](access)
@@ -156,6 +274,8 @@ def main():
         except BaseException as error:  # student code may raise anything, SystemExit included
             tree = None
             meta = {"status": "error", "error": _error_report(error, submission_dir, probing)}
+        meta["entered"] = sorted(tracer.entered)
+        tracer.stack = []
         send(tree, meta)
 
 

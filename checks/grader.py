@@ -49,6 +49,8 @@ def explain_error(check: Check, error: Dict[str, Any]) -> str:
     """Feedback for student code that raised."""
     kind = str(error.get("type", "an exception"))
     message = str(error.get("message", ""))
+    if kind == "NotRun":  # the worker disabled a function that ran out of time in an earlier check
+        return f"not run: {message}"
     if kind == "NotImplementedError" and "is not implemented yet" in message:
         if message.startswith(check.function + " ") or message.startswith(check.function.split(".")[-1] + " "):
             return message
@@ -200,6 +202,8 @@ class Grader:
             if feedback is None:
                 return True, "", None
         failure_text = feedback if outcome.status == "ok" else None
+        if outcome.status == "error" and outcome.error.get("type") == "NotRun":
+            return False, feedback, None
         for signature in self.mistakes.for_check(check.name):
             if _matches(check, outcome, signature, want["tree"], failure_text):
                 feedback += f"\nThis looks like a known mistake: {signature['title']}. {signature['hint']}"

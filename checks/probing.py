@@ -19,15 +19,22 @@ _INPUTS = {}
 
 
 class Submission:
-    """Attribute access to a package's modules: ``sub.layers`` imports ``<package>.layers``."""
+    """Attribute access to a package's modules: ``sub.layers`` imports ``<package>.layers``.
 
-    def __init__(self, package):
+    ``on_import()``, when given, runs after each access (the worker wraps what was loaded).
+    """
+
+    def __init__(self, package, on_import=None):
         self._package = package
+        self._on_import = on_import
 
     def __getattr__(self, module):
         if module.startswith("__"):
             raise AttributeError(module)
-        return importlib.import_module(f"{self._package}.{module}")
+        loaded = importlib.import_module(f"{self._package}.{module}")
+        if self._on_import is not None:
+            self._on_import()
+        return loaded
 
 
 def reset():

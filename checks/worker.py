@@ -54,6 +54,8 @@ class Outcome:
     reason: str = ""
     output: str = ""
     seconds: float = 0.0
+    entered: List[str] = field(default_factory=list)  # graded functions the request ran
+    hung: Optional[str] = None  # the graded function that was running when time ran out
 
 
 @dataclass
@@ -202,6 +204,9 @@ class Worker:
         self.libdir = _numpy_libdir(workdir)
         self.process: Optional[subprocess.Popen] = None
         self.output_path = workdir / "output.txt"
+        self.where_path = workdir / "where.txt"  # the innermost graded function running (see child.py)
+        self.where_fd: Optional[int] = None
+        self.disabled: Dict[str, str] = {}  # graded function -> why later checks do not run it
         self.started = 0
         self.account = student_account(limits.user)
         if self.account is not None:  # the other user reads (never writes) the scratch folder
@@ -246,8 +251,15 @@ class Worker:
         self.output = open(self.output_path, "ab")
         self.output.truncate(0)
         popen_args: Dict[str, Any] = {}
+        where: List[str] = []
         if os.name == "posix":
             popen_args["preexec_fn"] = self._preexec
+            # Opened here and inherited, so the worker writes it whatever user it runs as.
+            if self.where_fd is not None:
+                os.close(self.where_fd)
+            self.where_fd = os.open(self.where_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+            popen_args["pass_fds"] = (self.where_fd,)
+            where = ["--where-fd", str(self.where_fd)]
             if self.account is not None:
                 popen_args.update(user=self.account[0], group=self.account[1], extra_groups=[])
         else:  # pragma: no cover - Windows
@@ -255,7 +267,7 @@ class Worker:
         command = [
             sys.executable, "-I", "-S", "-B", str(CHILD_SCRIPT),
             "--submission", str(self.submission), "--grader", str(GRADER_DIR), "--libdir", str(self.libdir),
-        ]
+        ] + where
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.output,
             cwd=str(self.workdir), env=self._environment(), bufsize=0, **popen_args,
@@ -286,11 +298,30 @@ class Worker:
             except OSError:
                 pass
         self.output.close()
+        if self.where_fd is not None:
+            os.close(self.where_fd)
+            self.where_fd = None
+
+    def _running(self) -> Optional[str]:
+        """The graded function the worker was inside when it last wrote where.txt, if any."""
+        if self.where_fd is None:
+            return None
+        try:
+            name = os.pread(self.where_fd, 256, 0).decode("utf-8", "replace").strip()
+        except OSError:
+            return None
+        return name or None
 
     # ------------------------------------------------------------------ requests
     def request(self, message: Dict[str, Any], timeout: Optional[float] = None) -> Outcome:
-        """Send one request and wait for its answer, at most ``timeout`` seconds."""
+        """Send one request and wait for its answer, at most ``timeout`` seconds.
+
+        A graded function that is still running when a check runs out of time is disabled for
+        the rest of the submission: the worker then raises ``NotRun`` as soon as it is called,
+        so a hang costs one time limit, not one per check that calls the function.
+        """
         timeout = self.limits.timeout if timeout is None else timeout
+        message = dict(message, disabled=self.disabled)
         if self.process is None or self.process.poll() is not None:
             if self.process is not None:
                 self.stop()
@@ -305,7 +336,13 @@ class Worker:
             tree, meta = protocol.read_message(lambda n: self._reader.read(n, deadline))
         except _Timeout:
             limit = "importing a module" if message.get("op") == "import" else "one check"
-            outcome = Outcome("failed", reason=f"timed out after {_seconds(timeout)} (the limit for {limit})")
+            running = self._running()
+            where = f", inside {running}" if running else ""
+            outcome = Outcome("failed", reason=f"timed out after {_seconds(timeout)} (the limit for {limit}){where}",
+                              hung=running)
+            if running and message.get("op") == "probe":
+                self.disabled[running] = (f"{running} did not finish in {_seconds(timeout)} "
+                                          f"(in {message.get('name')!r})")
             self.stop()
         except (EOFError, BrokenPipeError, OSError):
             outcome = Outcome("failed", reason=self._death_reason())
@@ -319,6 +356,9 @@ class Worker:
             else:
                 error = meta.get("error") if isinstance(meta.get("error"), dict) else {}
                 outcome = Outcome("error", error=error)
+            entered = meta.get("entered")
+            if isinstance(entered, list):
+                outcome.entered = [str(name) for name in entered[:100]]
         if self.process is not None and self.process.poll() is None:
             end_strays(keep=self.process.pid)
         outcome.seconds = time.monotonic() - begin

@@ -158,21 +158,36 @@ def run_cli(*args, prefix=(), timeout=300):
 
 
 # --------------------------------------------------------------------------- 1. hangs
-# affine_relu_forward has few dependents: its own check and affine_relu_backward's (which
-# runs the student's forward to build the cache); every hang costs one time-out per check.
+# A function still running when a check runs out of time is disabled for the rest of the
+# submission: every later check that calls it fails at once, naming the check that timed out.
 @pytest.mark.parametrize("label, body", [
     ("infinite loop", "while True:\n    pass"),
     ("sleep 1000 s", "import time\ntime.sleep(1000)"),
 ])
-def test_a_forward_that_hangs_costs_its_checks_one_timeout_each(tmp_path, tmp_path_factory, label, body):
+def test_a_forward_that_hangs_costs_one_timeout_and_its_dependents_are_not_run(tmp_path, tmp_path_factory, label, body):
     function = "affine_relu_forward"
     report, seconds = grade(sabotaged(tmp_path / "sub", "layers", function, body), timeout=HANG_TIMEOUT)
     assert_honest(report, honest_report(tmp_path_factory, "layers", function), function)
-    for name in checks_of(function):
-        assert "timed out after 2 s" in result(report, name).feedback
-    failed = sum(1 for r in report.results if not r.passed)
-    assert seconds < failed * (HANG_TIMEOUT + 3) + 10
+    first, *later = checks_of(function)
+    assert "timed out after 2 s (the limit for one check), inside affine_relu_forward" in result(report, first).feedback
+    for name in later + ["affine_relu_backward"]:
+        assert ("not run: affine_relu_forward did not finish in 2 s (in 'affine_relu_forward')"
+                in result(report, name).feedback), result(report, name).feedback
+    assert sum("timed out" in r.feedback for r in report.results) == 1
+    assert seconds < HANG_TIMEOUT + 10
     show(label, report, function, seconds)
+
+
+def test_a_hang_in_relu_forward_costs_one_time_limit_for_its_thirteen_dependents(tmp_path, tmp_path_factory):
+    report, seconds = grade(sabotaged(tmp_path / "sub", "layers", "relu_forward", "while True:\n    pass"),
+                            timeout=HANG_TIMEOUT)
+    assert_honest(report, honest_report(tmp_path_factory, "layers", "relu_forward"), "relu_forward")
+    failed = [r for r in report.results if not r.passed]
+    assert len(failed) >= 10, [r.name for r in failed]  # every composite and net check calls it
+    assert sum("timed out" in r.feedback for r in report.results) == 1
+    for r in failed[1:]:
+        assert r.feedback.startswith("not run: relu_forward did not finish in 2 s (in 'relu_forward')"), r.feedback
+    assert seconds < HANG_TIMEOUT + 10
 
 
 def test_a_module_that_hangs_at_import_costs_one_timeout_not_one_per_check(tmp_path, tmp_path_factory):
