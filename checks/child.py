@@ -12,7 +12,7 @@ student's code returned or raised, and the grading process judges.
 
 Every graded function of the submission (the functions the checks name) is wrapped by a
 ``_Tracer`` once its module is loaded. The wrapper records which graded functions a request
-entered (sent back with the answer, for feedback that follows dependencies), writes the
+entered, and from which graded function (sent back with the answer, for feedback that follows dependencies), writes the
 innermost one running into the file the grader passed as ``--where-fd`` (so that after a
 time-out the grader knows which function did not finish), and raises ``NotRun`` at once for a
 function the grader has disabled because it already ran out of time once.
@@ -59,7 +59,7 @@ class _Tracer:
         self.wrappers = {}  # id(original) -> wrapper
         self.originals = []
         self.stack = []
-        self.entered = set()
+        self.entered = set()  # (caller, callee): the caller is "" when the probe itself called
         self.disabled = {}  # graded name -> why it is not run
 
     def _mark(self):
@@ -81,7 +81,7 @@ class _Tracer:
         def traced(*args, **kwargs):
             if name in tracer.disabled:
                 raise NotRun(tracer.disabled[name])
-            tracer.entered.add(name)
+            tracer.entered.add((tracer.stack[-1] if tracer.stack else "", name))
             tracer.stack.append(name)
             tracer._mark()
             try:
@@ -216,6 +216,8 @@ def main():
     probing = importlib.import_module(f"{GRADER}.probing")
     suite = importlib.import_module(f"{GRADER}.suite")
     checks = suite.all_checks(include_hidden=True)
+    by_name = {check.name: check for check in checks}
+    wirings = suite.wirings()
     probes = {check.name: check.probe for check in checks}
     tracer = _Tracer({(check.module, check.function) for check in checks}, args.where_fd)
     del grader
@@ -268,13 +270,22 @@ def main():
                 tree = None
             elif op == "probe":
                 tree = probes[request["name"]](access)
+            elif op == "own_parts":  # the probe again, on the composite wired from the student's parts
+                check = by_name[request["name"]]
+                tree = []
+                for replacements in wirings[check.name](access):
+                    try:
+                        probing.reset()
+                        tree.append(check.probe(probing.WiredSubmission(access, check.module, replacements)))
+                    except Exception:
+                        tree.append(None)
             else:
                 raise RuntimeError(f"unknown request {op!r}")
             meta = {"status": "ok"}
         except BaseException as error:  # student code may raise anything, SystemExit included
             tree = None
             meta = {"status": "error", "error": _error_report(error, submission_dir, probing)}
-        meta["entered"] = sorted(tracer.entered)
+        meta["entered"] = [list(pair) for pair in sorted(tracer.entered)]
         tracer.stack = []
         send(tree, meta)
 

@@ -13,7 +13,7 @@ from . import compare
 from .reference import Mistakes, Reference
 from .report import CheckResult, GradeReport
 from .layout import MODULE_FILES
-from .suite import Check, all_checks
+from .suite import Check, all_checks, wirings
 from .worker import Limits, Outcome, WorkerSession, platform_note
 
 
@@ -123,6 +123,7 @@ class Grader:
         self.checks = checks
         self.reference = reference or Reference()
         self.mistakes = Mistakes()
+        self.wired = set(wirings())  # composite checks that may be judged against the student's own parts
 
     def grade(self, path: Path, name: Optional[str] = None) -> GradeReport:
         """Grade the submission in ``path``; the reports call it ``name`` (default: the path)."""
@@ -131,6 +132,7 @@ class Grader:
         notes = [n for n in [platform_note()] if n]
         results: List[CheckResult] = []
         imported: Dict[str, Optional[str]] = {}  # module -> None (ok) or the reason it failed
+        entered: Dict[str, list] = {}  # check name -> the (caller, callee) pairs its probe ran
         self._load_expected()
         with WorkerSession(package, self.limits) as worker:
             for check in self.checks:
@@ -140,10 +142,12 @@ class Grader:
                     results.append(self._result(check, False, problem, started))
                     continue
                 outcome = worker.request({"op": "probe", "name": check.name})
-                passed, feedback, mistake = self._judge(check, outcome)
+                entered[check.name] = outcome.entered
+                passed, feedback, mistake = self._judge(check, outcome, worker)
                 result = self._result(check, passed, feedback, started)
                 result.mistake = mistake
                 results.append(result)
+        follow_dependencies(self.checks, results, entered)
         return GradeReport(name or str(path), results, time.monotonic() - begin, notes)
 
     def _load_expected(self) -> None:
@@ -184,7 +188,7 @@ class Grader:
                 imported[module] += "\nIt printed: " + outcome.output.strip()[-600:]
         return imported[module]
 
-    def _judge(self, check: Check, outcome: Outcome):
+    def _judge(self, check: Check, outcome: Outcome, worker=None):
         if outcome.status == "failed":
             lines = [f"{check.function}: {outcome.reason}"]
             if outcome.output.strip():
@@ -201,6 +205,9 @@ class Grader:
             feedback = _verdict(check, outcome.tree, want["tree"])
             if feedback is None:
                 return True, "", None
+            if check.name in self.wired and worker is not None and self._wired_right(check, outcome, want["tree"], worker):
+                return True, (f"{check.function} gives what your own parts give, wired as the assignment "
+                              "wires them: the mistake is in a part, and is charged in that part's check."), None
         failure_text = feedback if outcome.status == "ok" else None
         if outcome.status == "error" and outcome.error.get("type") == "NotRun":
             return False, feedback, None
@@ -213,13 +220,54 @@ class Grader:
         return False, _once(feedback), None
 
     @staticmethod
+    def _wired_right(check: Check, outcome: Outcome, want: Any, worker) -> bool:
+        """Whether the composite equals a wiring of the student's own parts that is itself wrong."""
+        own = worker.request({"op": "own_parts", "name": check.name})
+        if own.status != "ok" or type(own.tree) is not list:
+            return False
+        return any(tree is not None and _verdict(check, outcome.tree, tree) is None
+                   and _verdict(check, tree, want) is not None for tree in own.tree)
+
+    @staticmethod
     def _result(check: Check, passed: bool, feedback: str, started: float) -> CheckResult:
         return CheckResult(
             name=check.name, function=check.function, module=check.module, max_score=check.points,
             score=check.points if passed else 0.0, passed=passed,
-            feedback=feedback if passed else f"{feedback}\n({_where_graded(check)})",
+            feedback=feedback if passed else f"{feedback}\n({_where_graded(check)})",  # a pass may carry a note
             seconds=time.monotonic() - started, hidden=check.hidden,
         )
+
+
+def follow_dependencies(checks: List[Check], results: List[CheckResult], entered: Dict[str, list]) -> None:
+    """Put first, in a failed check's feedback, the graded functions it ran that fail their own checks.
+
+    ``entered`` holds, per check, the (caller, callee) pairs of graded functions that the
+    worker saw the check run (the caller is "" when the probe called the function itself).
+    What the student's code actually called counts, not the reference's call graph: a
+    composite written inline names no part.
+    """
+    failing: Dict[str, str] = {}  # function -> its first failed check
+    for check, result in zip(checks, results):
+        if not result.passed:
+            failing.setdefault(check.function, check.name)
+    for check, result in zip(checks, results):
+        pairs = entered.get(check.name) or []
+        if result.passed or not pairs or result.feedback.startswith("not run:") \
+                or "is not implemented yet" in result.feedback:  # a stub's own line says it all
+            continue
+        reached = {check.function}
+        for _ in range(len(pairs)):  # what check.function calls, directly or not
+            reached |= {callee for caller, callee in pairs if caller in reached}
+        notes = []
+        for callee in dict.fromkeys(callee for _, callee in pairs):
+            if callee == check.function or callee not in failing:
+                continue
+            if callee in reached:
+                notes.append(f"{check.function} calls your {callee}, which fails {failing[callee]!r}: fix that first.")
+            else:
+                notes.append(f"This check also runs your {callee}, which fails {failing[callee]!r}: fix that first.")
+        if notes:
+            result.feedback = "\n".join(notes[:3] + [result.feedback])
 
 
 def _where_graded(check: Check) -> str:

@@ -37,6 +37,32 @@ class Submission:
         return loaded
 
 
+class Wired:
+    """A module seen with some of its functions replaced (``replacements``: name -> function)."""
+
+    def __init__(self, module, replacements):
+        self._module = module
+        self._replacements = dict(replacements)
+
+    def __getattr__(self, name):
+        if name in self._replacements:
+            return self._replacements[name]
+        return getattr(self._module, name)
+
+
+class WiredSubmission:
+    """``sub`` whose module ``module`` is seen through ``Wired(..., replacements)``."""
+
+    def __init__(self, sub, module, replacements):
+        self._sub = sub
+        self._wired = module
+        self._replacements = replacements
+
+    def __getattr__(self, module):
+        loaded = getattr(self._sub, module)
+        return Wired(loaded, self._replacements) if module == self._wired else loaded
+
+
 def reset():
     """Forget the inputs registered by the previous probe."""
     _INPUTS.clear()

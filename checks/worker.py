@@ -54,7 +54,9 @@ class Outcome:
     reason: str = ""
     output: str = ""
     seconds: float = 0.0
-    entered: List[str] = field(default_factory=list)  # graded functions the request ran
+    # (caller, callee) for every graded function the request ran; the caller is "" when the
+    # check's probe called it itself
+    entered: List[tuple] = field(default_factory=list)
     hung: Optional[str] = None  # the graded function that was running when time ran out
 
 
@@ -358,7 +360,8 @@ class Worker:
                 outcome = Outcome("error", error=error)
             entered = meta.get("entered")
             if isinstance(entered, list):
-                outcome.entered = [str(name) for name in entered[:100]]
+                outcome.entered = [(str(pair[0]), str(pair[1])) for pair in entered[:200]
+                                   if isinstance(pair, list) and len(pair) == 2]
         if self.process is not None and self.process.poll() is None:
             end_strays(keep=self.process.pid)
         outcome.seconds = time.monotonic() - begin

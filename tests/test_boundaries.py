@@ -14,7 +14,7 @@ CHECKS = ROOT / "checks"
 # The only places of the student's side that name checks/instructor/, and why.
 MAY_NAME_INSTRUCTOR = {
     "checks/cli.py": "dispatches the instructor's commands, and refuses them when the folder is absent",
-    "checks/suite/__init__.py": "loads the hidden checks for --hidden, when the folder is present",
+    "checks/suite/__init__.py": "loads the hidden checks for --hidden and the composites' wirings, when the folder is present",
 }
 
 

@@ -65,6 +65,18 @@ def hidden_checks() -> List[Check]:
     return checks
 
 
+def wirings() -> Dict[str, Callable[[Any], List[Dict[str, Callable]]]]:
+    """Check name -> the wirings of that composite from the submission's own parts, or none.
+
+    They live in ``checks/instructor/wiring.py`` (they are the composites' answers), so the
+    student's copy has none and judges composites against the reference alone.
+    """
+    if not (INSTRUCTOR_DIR / "wiring.py").is_file():
+        return {}
+    grader = __name__.rsplit(".", 1)[0]
+    return dict(importlib.import_module(f"{grader}.{INSTRUCTOR_PACKAGE}.wiring").PARTS)
+
+
 def all_checks(include_hidden: bool = False) -> List[Check]:
     checks: List[Check] = []
     for name in CHECK_MODULES:
