@@ -260,7 +260,7 @@ def follow_dependencies(checks: List[Check], results: List[CheckResult], entered
             reached |= {callee for caller, callee in pairs if caller in reached}
         notes = []
         for callee in dict.fromkeys(callee for _, callee in pairs):
-            if callee == check.function or callee not in failing:
+            if callee == check.function or callee not in failing or f"Fix {callee} first" in result.feedback:
                 continue
             if callee in reached:
                 notes.append(f"{check.function} calls your {callee}, which fails {failing[callee]!r}: fix that first.")

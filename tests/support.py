@@ -54,3 +54,17 @@ def student_account(what: str, user: str = STUDENT_USER):
     finally:
         for folder, mode in reversed(changed):
             os.chmod(folder, mode)
+
+
+def edited_solutions(folder: Path, module: str, old: str, new: str) -> Path:
+    """A copy of solutions/ in ``folder/sub`` where ``module.py`` has ``old`` (found once) replaced by ``new``."""
+    import shutil
+
+    target = folder / "sub"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "solutions", target,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    path = target / f"{module}.py"
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} should occur once in {module}.py"
+    path.write_text(text.replace(old, new))
+    return target

@@ -4,7 +4,6 @@ judged against the student's own parts.
 Each case is a copy of solutions/ with one edit, the way a student's bug looks; the grade
 then shows which checks pay for it and what their feedback says first.
 """
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,7 @@ import pytest
 from checks.grader import Grader, follow_dependencies
 from checks.report import CheckResult
 from checks.suite import all_checks
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def edited(tmp_path: Path, module: str, old: str, new: str) -> Path:
-    folder = tmp_path / "sub"
-    shutil.copytree(ROOT / "solutions", folder, ignore=shutil.ignore_patterns("__pycache__"))
-    path = folder / f"{module}.py"
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} should occur once in {module}.py"
-    path.write_text(text.replace(old, new))
-    return folder
+from support import edited_solutions
 
 
 def by_name(report):
@@ -33,7 +21,7 @@ def by_name(report):
 @pytest.fixture(scope="module")
 def var_plus_eps(tmp_path_factory):
     """A running variance that stores var + eps: cs231n students' most frequent batchnorm slip."""
-    folder = edited(tmp_path_factory.mktemp("eps"), "bn_layers",
+    folder = edited_solutions(tmp_path_factory.mktemp("eps"), "bn_layers",
                     "running_var = momentum * running_var + (1 - momentum) * var\n",
                     "running_var = momentum * running_var + (1 - momentum) * (var + eps)\n")
     return Grader().grade(folder)
@@ -56,7 +44,7 @@ def test_a_composite_that_wires_a_wrong_part_passes_and_says_where_the_mistake_i
 @pytest.fixture(scope="module")
 def leaky_relu(tmp_path_factory):
     """relu_forward written as a leaky ReLU: every composite and every net calls it."""
-    folder = edited(tmp_path_factory.mktemp("leaky"), "layers", "out = np.maximum(x, 0)\n",
+    folder = edited_solutions(tmp_path_factory.mktemp("leaky"), "layers", "out = np.maximum(x, 0)\n",
                     "out = np.maximum(x, 0.01 * x)\n")
     return Grader().grade(folder)
 
@@ -82,7 +70,7 @@ def test_the_composites_built_on_the_leaky_relu_pass_against_the_students_own_pa
 
 def test_a_wrong_composite_on_right_parts_still_fails_and_names_no_part(tmp_path):
     """A wrong composite whose parts are right is not excused: no wiring of right parts matches it."""
-    folder = edited(tmp_path, "layers", "    out, relu_cache = relu_forward(a)\n",
+    folder = edited_solutions(tmp_path, "layers", "    out, relu_cache = relu_forward(a)\n",
                     "    out, relu_cache = a.copy(), a\n")
     results = by_name(Grader(only="layers").grade(folder))
     forward = results["affine_relu_forward"]

@@ -106,11 +106,15 @@ def _describe_error(error, folder):
     return text
 
 
+def _folder(sub):
+    return os.path.dirname(os.path.abspath(getattr(sub.fc_net, "__file__", None) or "."))
+
+
 def build_net(sub, input_dim, hidden, classes, normalization=None, keep=1, reg=0.0, seed=None,
            param_seed=0, weight=1.0, shift=0.3, running=None):
     """A float64 net whose parameters (and running statistics) the probe sets."""
     cls = _net_class(sub)
-    folder = os.path.dirname(os.path.abspath(getattr(sub.fc_net, "__file__", None) or "."))
+    folder = _folder(sub)
     try:
         net = cls(list(hidden), input_dim=input_dim, num_classes=classes, dropout_keep_ratio=keep,
                   normalization=normalization, reg=reg, weight_scale=1e-2, dtype=np.float64, seed=seed)
@@ -261,7 +265,11 @@ SHAPE_NETS = [
     dict(hidden_dims=[5, 4], input_dim=6, num_classes=3, normalization="batchnorm", dtype=np.float32),
     dict(hidden_dims=[3], input_dim=7, num_classes=2, normalization="layernorm", dtype=np.float64,
          dropout_keep_ratio=0.5, seed=3),
+]
+# hidden_dims=[] is a softmax classifier: one affine layer, nothing to normalize
+NO_HIDDEN_NETS = [
     dict(hidden_dims=[], input_dim=4, num_classes=3, normalization=None, dtype=np.float32),
+    dict(hidden_dims=[], input_dim=5, num_classes=2, normalization="batchnorm", dtype=np.float64),
 ]
 
 
@@ -272,18 +280,51 @@ def _net_text(kwargs):
     return "FullyConnectedNet(" + ", ".join(parts) + ")"
 
 
-def _shapes_probe(sub):
-    cls = _net_class(sub)
-    nets = []
-    for kwargs in SHAPE_NETS:
-        net = cls(**kwargs)
-        nets.append({"params": getattr(net, "params", None), "bn_params": getattr(net, "bn_params", None)})
-    return {"nets": nets}
+def _shapes_probe(configurations):
+    def probe(sub):
+        cls = _net_class(sub)
+        nets = []
+        for kwargs in configurations:
+            try:
+                net = cls(**kwargs)
+            except NotImplementedError:
+                raise
+            except Exception as error:
+                raise _InitFailed(f"{_net_text(kwargs)} raised {_describe_error(error, _folder(sub))}") from None
+            nets.append({"params": getattr(net, "params", None), "bn_params": getattr(net, "bn_params", None)})
+        return {"nets": nets}
+
+    return probe
 
 
-def _shapes_judge(got, want):
-    nets = compare.sequence(got.get("nets"), len(SHAPE_NETS), "the probe")
-    for kwargs, net in zip(SHAPE_NETS, nets):
+def _init_guarded(probe):
+    """Turn a failure of FullyConnectedNet(...) in an __init__ probe into {"init_error": ...}."""
+
+    def run(sub):
+        try:
+            return probe(sub)
+        except _InitFailed as error:
+            return {"init_error": str(error)}
+
+    return run
+
+
+def _raised(got):
+    if isinstance(got, dict) and "init_error" in got:
+        raise Failed(got["init_error"])
+
+
+def _shapes_judge(configurations):
+    def judge(got, want):
+        _raised(got)
+        _judge_shapes(configurations, got)
+
+    return judge
+
+
+def _judge_shapes(configurations, got):
+    nets = compare.sequence(got.get("nets"), len(configurations), "the probe")
+    for kwargs, net in zip(configurations, nets):
         where = _net_text(kwargs)
         params = net["params"]
         if type(params) is not dict:
@@ -324,8 +365,10 @@ def _shapes_judge(got, want):
 
 # --------------------------------------------------------------------------- __init__: weight scales
 SCALE_DIMS = (120, [60, 24], 6)  # fan_in is 2 to 4 times fan_out in every layer
-SCALES = [(0.37, 11), ("he", 12), ("xavier", 13)]
+FLOAT_SCALE = [(0.37, 11)]
+NAMED_SCALES = [("he", 12), ("xavier", 13)]
 TOLERANCE_SE = 6.0  # standard errors allowed around the expected standard deviation
+SEED_NET = dict(input_dim=5, num_classes=2, dtype=np.float64)
 
 
 def _expected_std(scale, fan_in):
@@ -336,16 +379,36 @@ def _expected_std(scale, fan_in):
     return scale
 
 
-def _scales_probe(sub):
-    cls = _net_class(sub)
+def _scale_text(scale):
     input_dim, hidden, classes = SCALE_DIMS
-    scaled = [getattr(cls(hidden, input_dim=input_dim, num_classes=classes, weight_scale=scale,
-                          dtype=np.float32, seed=seed), "params", None) for scale, seed in SCALES]
-    small = dict(input_dim=5, num_classes=2, dtype=np.float64)
-    same = [getattr(cls([4, 3], seed=7, **small), "params", None) for _ in range(2)]
-    other = getattr(cls([4, 3], seed=8, **small), "params", None)
-    dropout = getattr(cls([4, 3], dropout_keep_ratio=0.5, seed=7, **small), "dropout_param", None)
-    return {"scaled": scaled, "same": same, "other": other, "dropout_param": dropout}
+    return f"FullyConnectedNet({hidden}, input_dim={input_dim}, num_classes={classes}, weight_scale={scale!r})"
+
+
+def _scales_probe(scales):
+    def probe(sub):
+        cls = _net_class(sub)
+        input_dim, hidden, classes = SCALE_DIMS
+        scaled = []
+        for scale, seed in scales:
+            try:
+                net = cls(hidden, input_dim=input_dim, num_classes=classes, weight_scale=scale,
+                          dtype=np.float32, seed=seed)
+            except NotImplementedError:
+                raise
+            except Exception as error:
+                raise _InitFailed(f"{_scale_text(scale)} raised {_describe_error(error, _folder(sub))}") from None
+            scaled.append(getattr(net, "params", None))
+        return {"scaled": scaled}
+
+    return _init_guarded(probe)
+
+
+def _seed_probe(sub):
+    cls = _net_class(sub)
+    same = [getattr(cls([4, 3], seed=7, **SEED_NET), "params", None) for _ in range(2)]
+    other = getattr(cls([4, 3], seed=8, **SEED_NET), "params", None)
+    dropout = getattr(cls([4, 3], dropout_keep_ratio=0.5, seed=7, **SEED_NET), "dropout_param", None)
+    return {"same": same, "other": other, "dropout_param": dropout}
 
 
 def _weights(params, shapes, where):
@@ -360,32 +423,38 @@ def _weights(params, shapes, where):
     return out
 
 
-def _scale_stats(got):
-    """{(scale, name): (measured std, mean, expected std, n)} for the large nets."""
+def _scale_stats(got, scales):
+    """{(scale, name): (measured std, mean, expected std, n, where, fan_in)} for the large nets."""
+    _raised(got)
     input_dim, hidden, classes = SCALE_DIMS
     shapes = param_shapes(input_dim, hidden, classes, None)
-    scaled = compare.sequence(got.get("scaled"), len(SCALES), "the probe")
+    scaled = compare.sequence(got.get("scaled"), len(scales), "the probe")
     stats = {}
-    for (scale, _), params in zip(SCALES, scaled):
-        where = f"FullyConnectedNet({hidden}, input_dim={input_dim}, num_classes={classes}, weight_scale={scale!r})"
-        for name, w in _weights(params, shapes, where).items():
+    for (scale, _), params in zip(scales, scaled):
+        for name, w in _weights(params, shapes, _scale_text(scale)).items():
             stats[(scale, name)] = (float(np.sqrt(np.mean(w * w))), float(np.mean(w)),
-                                    _expected_std(scale, w.shape[0]), w.size, where, w.shape[0])
+                                    _expected_std(scale, w.shape[0]), w.size, _scale_text(scale), w.shape[0])
     return stats
 
 
-def _scales_judge(got, want):
-    layers = len(SCALE_DIMS[1]) + 1
-    for (scale, name), (std, mean, expected, n, where, fan_in) in _scale_stats(got).items():
-        rule = {"he": f"sqrt(2 / fan_in) with fan_in = {fan_in}",
-                "xavier": f"sqrt(1 / fan_in) with fan_in = {fan_in}"}.get(scale, "weight_scale itself")
-        if abs(std - expected) > TOLERANCE_SE * expected / math.sqrt(2 * n):
-            raise Failed(
-                f"{where}: params[{name!r}] (layer {name[1:]} of {layers}) should have standard deviation "
-                f"{expected:.4g} ({rule}), but its entries have a root mean square of {std:.2g}"
-            )
-        if abs(mean) > TOLERANCE_SE * expected / math.sqrt(n):
-            raise Failed(f"{where}: params[{name!r}] should have mean 0, but its mean is {mean:.2g}")
+def _scales_judge(scales):
+    def judge(got, want):
+        layers = len(SCALE_DIMS[1]) + 1
+        for (scale, name), (std, mean, expected, n, where, fan_in) in _scale_stats(got, scales).items():
+            rule = {"he": f"sqrt(2 / fan_in) with fan_in = {fan_in}",
+                    "xavier": f"sqrt(1 / fan_in) with fan_in = {fan_in}"}.get(scale, "weight_scale itself")
+            if abs(std - expected) > TOLERANCE_SE * expected / math.sqrt(2 * n):
+                raise Failed(
+                    f"{where}: params[{name!r}] (layer {name[1:]} of {layers}) should have standard deviation "
+                    f"{expected:.4g} ({rule}), but its entries have a root mean square of {std:.2g}"
+                )
+            if abs(mean) > TOLERANCE_SE * expected / math.sqrt(n):
+                raise Failed(f"{where}: params[{name!r}] should have mean 0, but its mean is {mean:.2g}")
+
+    return judge
+
+
+def _seed_judge(got, want):
     shapes = param_shapes(5, [4, 3], 2, None)
     where = "FullyConnectedNet([4, 3], input_dim=5, num_classes=2, seed=7)"
     same = compare.sequence(got.get("same"), 2, "the probe")
@@ -405,16 +474,19 @@ def _scales_judge(got, want):
                      f"'p': 0.5 and 'seed': 7, but it is {dropout!r}"[:300])
 
 
-def _scales_matches(got, signature):
-    """A submission behaves like a known mistake when every weight has the mistake's spread."""
-    try:
-        mine, theirs = _scale_stats(got), _scale_stats(signature)
-    except Failed:
-        return False
-    for key, (std, _, _, n, _, _) in mine.items():
-        if abs(std - theirs[key][0]) > 2 * TOLERANCE_SE * theirs[key][0] / math.sqrt(2 * n):
+def _scales_matches(scales):
+    def matches(got, signature):
+        """A submission behaves like a known mistake when every weight has the mistake's spread."""
+        try:
+            mine, theirs = _scale_stats(got, scales), _scale_stats(signature, scales)
+        except Failed:
             return False
-    return True
+        for key, (std, _, _, n, _, _) in mine.items():
+            if abs(std - theirs[key][0]) > 2 * TOLERANCE_SE * theirs[key][0] / math.sqrt(2 * n):
+                return False
+        return True
+
+    return matches
 
 
 # --------------------------------------------------------------------------- loss: scores
@@ -459,6 +531,35 @@ def _scores_judge(got, want):
             compare.close(value, expected, what)
         except Failed as failure:
             raise Failed(f"{failure}" + (f"\n(In test mode, {' and '.join(notes)}.)" if notes else "")) from None
+
+
+# --------------------------------------------------------------------------- loss: no hidden layer
+NO_HIDDEN_REGS = (0.0, 0.7)
+
+
+def _no_hidden_probe(sub):
+    """hidden_dims=[]: the net is affine - softmax, a linear classifier."""
+    X, y = _small_inputs(51)
+    out = []
+    for reg in NO_HIDDEN_REGS:
+        net = build_net(sub, SMALL["input_dim"], [], SMALL["classes"], reg=reg, param_seed=52)
+        out.append({"scores": copy_tree(net.loss(X)), "ret": copy_tree(net.loss(X, y))})
+    return {"nets": out}
+
+
+def _no_hidden_judge(got, want):
+    init_ok(got)
+    nets = compare.sequence(got.get("nets"), len(NO_HIDDEN_REGS), "the probe")
+    shapes = param_shapes(SMALL["input_dim"], [], SMALL["classes"], None)
+    for reg, item, wanted in zip(NO_HIDDEN_REGS, nets, want["nets"]):
+        label = f"hidden_dims=[] (affine - softmax only), reg={reg}"
+        compare.close(item["scores"], wanted["scores"], f"the score array of loss(X) for {label}")
+        loss, grads = loss_and_grads(item["ret"], shapes, f"loss(X, y) for {label}")
+        expected = float(wanted["ret"][0])
+        if not abs(loss - expected) <= 1e-6 * max(1.0, abs(expected)):
+            raise Failed(f"the loss for {label} is {loss:.8g}, expected {expected:.8g}")
+        for name in shapes:
+            compare.close(grads[name], wanted["ret"][1][name], f"grads[{name!r}] for {label}")
 
 
 # --------------------------------------------------------------------------- loss: initial loss
@@ -680,20 +781,33 @@ def _combined_judge(got, want):
 
 
 CHECKS = [
-    Check(f"{INIT}: parameter shapes", INIT, "fc_net", 3, _shapes_probe, _shapes_judge,
+    Check(f"{INIT}: parameter shapes", INIT, "fc_net", 2,
+          _init_guarded(_shapes_probe(SHAPE_NETS)), _shapes_judge(SHAPE_NETS),
           what="keys, shapes and dtype of params (float64 and float32), zero biases and betas, unit gammas, "
-               "bn_params, for nets with 2, 1 and 0 hidden layers"),
-    Check(f"{INIT}: weight scales", INIT, "fc_net", 3, _scales_probe, _scales_judge, matches=_scales_matches,
-          what="spread of every W for weight_scale=0.37, 'he' and 'xavier' (120-60-24-6 nets), "
-               "reproducibility with a seed, dropout_param's seed"),
+               "bn_params, for nets with 2 and 1 hidden layers"),
+    Check(f"{INIT}: no hidden layer", INIT, "fc_net", 1,
+          _init_guarded(_shapes_probe(NO_HIDDEN_NETS)), _shapes_judge(NO_HIDDEN_NETS),
+          what="params of nets with hidden_dims=[] (one affine layer, no gamma or beta even with "
+               "normalization='batchnorm'), float32 and float64"),
+    Check(f"{INIT}: float weight scale", INIT, "fc_net", 1, _scales_probe(FLOAT_SCALE), _scales_judge(FLOAT_SCALE),
+          matches=_scales_matches(FLOAT_SCALE),
+          what="spread of every W for weight_scale=0.37 (a 120-60-24-6 net)"),
+    Check(f"{INIT}: 'he' and 'xavier'", INIT, "fc_net", 1, _scales_probe(NAMED_SCALES), _scales_judge(NAMED_SCALES),
+          matches=_scales_matches(NAMED_SCALES),
+          what="spread of every W for weight_scale='he' (sqrt(2 / fan_in)) and 'xavier' (sqrt(1 / fan_in)), "
+               "120-60-24-6 nets"),
+    Check(f"{INIT}: seed", INIT, "fc_net", 1, _seed_probe, _seed_judge,
+          what="the same seed gives the same weights, another seed others, and dropout_param holds the seed"),
     Check(f"{LOSS}: scores", LOSS, "fc_net", 2, guarded(_scores_probe), _scores_judge,
           what="test-mode scores (y=None) of nets with fixed params: plain, batchnorm with set running "
                "statistics, layernorm, batchnorm with dropout"),
     Check(f"{LOSS}: initial loss", LOSS, "fc_net", 1, guarded(_initial_probe), _initial_judge,
           what="the loss of a 10-class net with small weights, with reg=0 and reg=1.0"),
-    Check(f"{LOSS}: gradients", LOSS, "fc_net", 4, guarded(_gradients_probe), _gradients_judge,
+    Check(f"{LOSS}: gradients", LOSS, "fc_net", 3, guarded(_gradients_probe), _gradients_judge,
           what="loss and grads of 12 small float64 nets (every normalization x dropout 1 or 0.75 x reg 0 or "
                "0.7); with dropout, against central differences of your own loss"),
+    Check(f"{LOSS}: no hidden layer", LOSS, "fc_net", 1, guarded(_no_hidden_probe), _no_hidden_judge,
+          what="scores, loss and grads of a net with hidden_dims=[] (affine - softmax), with reg=0 and reg=0.7"),
     Check(f"{LOSS}: mode switching", LOSS, "fc_net", 2, guarded(_modes_probe), _modes_judge,
           what="loss(X) runs batchnorm and dropout in test mode (running statistics unchanged), "
                "loss(X, y) in train mode, and back"),
