@@ -160,7 +160,7 @@ def _bn_stats(net):
 
 
 def guarded(probe):
-    """Turn a failure of FullyConnectedNet(...) inside a loss probe into {"init_error": ...}."""
+    """Turn a failure of FullyConnectedNet(...) inside a probe into {"init_error": ...}."""
 
     def run(sub):
         try:
@@ -297,18 +297,6 @@ def _shapes_probe(configurations):
     return probe
 
 
-def _init_guarded(probe):
-    """Turn a failure of FullyConnectedNet(...) in an __init__ probe into {"init_error": ...}."""
-
-    def run(sub):
-        try:
-            return probe(sub)
-        except _InitFailed as error:
-            return {"init_error": str(error)}
-
-    return run
-
-
 def _raised(got):
     if isinstance(got, dict) and "init_error" in got:
         raise Failed(got["init_error"])
@@ -400,7 +388,7 @@ def _scales_probe(scales):
             scaled.append(getattr(net, "params", None))
         return {"scaled": scaled}
 
-    return _init_guarded(probe)
+    return guarded(probe)
 
 
 def _seed_probe(sub):
@@ -782,11 +770,11 @@ def _combined_judge(got, want):
 
 CHECKS = [
     Check(f"{INIT}: parameter shapes", INIT, "fc_net", 2,
-          _init_guarded(_shapes_probe(SHAPE_NETS)), _shapes_judge(SHAPE_NETS),
+          guarded(_shapes_probe(SHAPE_NETS)), _shapes_judge(SHAPE_NETS),
           what="keys, shapes and dtype of params (float64 and float32), zero biases and betas, unit gammas, "
                "bn_params, for nets with 2 and 1 hidden layers"),
     Check(f"{INIT}: no hidden layer", INIT, "fc_net", 1,
-          _init_guarded(_shapes_probe(NO_HIDDEN_NETS)), _shapes_judge(NO_HIDDEN_NETS),
+          guarded(_shapes_probe(NO_HIDDEN_NETS)), _shapes_judge(NO_HIDDEN_NETS),
           what="params of nets with hidden_dims=[] (one affine layer, no gamma or beta even with "
                "normalization='batchnorm'), float32 and float64"),
     Check(f"{INIT}: float weight scale", INIT, "fc_net", 1, _scales_probe(FLOAT_SCALE), _scales_judge(FLOAT_SCALE),
