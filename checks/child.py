@@ -61,6 +61,7 @@ class _Tracer:
         self.stack = []
         self.entered = set()  # (caller, callee): the caller is "" when the probe itself called
         self.disabled = {}  # graded name -> why it is not run
+        self.raised_in = None
 
     def _mark(self):
         if self.where_fd is None:
@@ -86,6 +87,10 @@ class _Tracer:
             tracer._mark()
             try:
                 return value(*args, **kwargs)
+            except BaseException:
+                if tracer.raised_in is None:  # the innermost graded function the exception left
+                    tracer.raised_in = name
+                raise
             finally:
                 tracer.stack.pop()
                 tracer._mark()
@@ -145,6 +150,7 @@ class _Tracer:
                         pass
 
     def begin(self, disabled):
+        self.raised_in = None
         self.entered = set()
         self.stack = []
         self.disabled = dict(disabled) if isinstance(disabled, dict) else {}
@@ -263,6 +269,7 @@ def main():
         try:
             np.random.seed(0)
             probing.reset()
+            probing.set_writable(bool(request.get("writable")))
             tracer.begin(request.get("disabled"))
             if op == "import":
                 importlib.import_module(f"{PACKAGE}.{request['module']}")
@@ -286,6 +293,10 @@ def main():
             tree = None
             meta = {"status": "error", "error": _error_report(error, submission_dir, probing)}
         meta["entered"] = [list(pair) for pair in sorted(tracer.entered)]
+        meta["raised_in"] = tracer.raised_in
+        if request.get("writable"):
+            meta["written"] = probing.written()[:20]
+        probing.set_writable(False)
         tracer.stack = []
         send(tree, meta)
 

@@ -75,12 +75,15 @@ def explain_error(check: Check, error: Dict[str, Any]) -> str:
 
 
 def _matches(check: Check, got: Outcome, signature: Dict[str, Any], want: Any = None,
-             failure_text: Optional[str] = None) -> bool:
+             failure_text: Optional[str] = None, written: Optional[List[str]] = None) -> bool:
     if "error" in signature:
         if got.status != "error":
             return False
         wants_readonly = bool(signature["error"].get("readonly"))
-        return got.error.get("type") == signature["error"].get("type") and wants_readonly == bool(got.error.get("readonly"))
+        if got.error.get("type") != signature["error"].get("type") or wants_readonly != bool(got.error.get("readonly")):
+            return False
+        known = signature["error"].get("written")
+        return written is None or not isinstance(known, list) or sorted(written) == sorted(known)
     if got.status != "ok":
         return False
     if check.matches is not None:
@@ -139,12 +142,12 @@ class Grader:
                 started = time.monotonic()
                 problem = self._import(worker, package, check.module, imported, name or str(package))
                 if problem is not None:
-                    results.append(self._result(check, False, problem, started))
+                    results.append(self._result(check, 0.0, problem, started))
                     continue
                 outcome = worker.request({"op": "probe", "name": check.name})
                 entered[check.name] = outcome.entered
-                passed, feedback, mistake = self._judge(check, outcome, worker)
-                result = self._result(check, passed, feedback, started)
+                share, feedback, mistake = self._judge(check, outcome, worker)
+                result = self._result(check, share, feedback, started)
                 result.mistake = mistake
                 results.append(result)
         follow_dependencies(self.checks, results, entered)
@@ -189,35 +192,68 @@ class Grader:
         return imported[module]
 
     def _judge(self, check: Check, outcome: Outcome, worker=None):
+        """(share of the points earned: 1, 0.5 or 0; feedback; id of the known mistake recognized)."""
         if outcome.status == "failed":
             lines = [f"{check.function}: {outcome.reason}"]
             if outcome.output.strip():
                 printed = outcome.output.strip().splitlines()
                 more = " | ..." if len(printed) > 3 else ""
                 lines.append("It printed: " + " | ".join(line[:100] for line in printed[:3]) + more)
-            return False, "\n".join(lines), None
+            return 0.0, "\n".join(lines), None
         want = self.reference.expected(check)
         if "tree" not in want:
-            return False, f"internal error: the reference solution failed this check ({want.get('error')})", None
+            return 0.0, f"internal error: the reference solution failed this check ({want.get('error')})", None
+        share, written = 0.0, None
         if outcome.status == "error":
             feedback = explain_error(check, outcome.error)
+            if outcome.error.get("type") == "NotRun":
+                return 0.0, feedback, None
+            if isinstance(outcome.error.get("readonly"), dict) and worker is not None:
+                share, feedback, written = self._side_effect(check, outcome, want["tree"], worker, feedback)
+                if share == 1.0:
+                    return 1.0, feedback, None
         else:
             feedback = _verdict(check, outcome.tree, want["tree"])
             if feedback is None:
-                return True, "", None
+                return 1.0, "", None
             if check.name in self.wired and worker is not None and self._wired_right(check, outcome, want["tree"], worker):
-                return True, (f"{check.function} gives what your own parts give, wired as the assignment "
-                              "wires them: the mistake is in a part, and is charged in that part's check."), None
+                return 1.0, (f"{check.function} gives what your own parts give, wired as the assignment "
+                             "wires them: the mistake is in a part, and is charged in that part's check."), None
         failure_text = feedback if outcome.status == "ok" else None
-        if outcome.status == "error" and outcome.error.get("type") == "NotRun":
-            return False, feedback, None
         for signature in self.mistakes.for_check(check.name):
-            if _matches(check, outcome, signature, want["tree"], failure_text):
+            if _matches(check, outcome, signature, want["tree"], failure_text, written):
                 feedback += f"\nThis looks like a known mistake: {signature['title']}. {signature['hint']}"
-                return False, _once(feedback), str(signature["id"])
+                return share, _once(feedback), str(signature["id"])
         if "is not implemented yet" not in feedback and not feedback.startswith(check.function):
             feedback = f"{check.function}: {feedback}"
-        return False, _once(feedback), None
+        return share, _once(feedback), None
+
+    def _side_effect(self, check: Check, outcome: Outcome, want: Any, worker, feedback: str):
+        """A write into a read-only input: run the check again on writable inputs.
+
+        Right values with the write cost half of the check's points; the feedback names what
+        was written, as the writable run saw it. A write made by another graded function (the
+        student's forward, building a backward check's cache) is charged in that function's
+        own check, not here. Returns (share of the points, feedback, the names written or None).
+        """
+        again = worker.request({"op": "probe", "name": check.name, "writable": True})
+        if again.status != "ok" or not again.written:
+            return 0.0, feedback, None
+        written = again.written
+        what = _written_text(again.written)
+        where = _where(outcome.error)
+        writer = outcome.raised_in or check.function
+        verdict = _verdict(check, again.tree, want)
+        if writer != check.function:
+            if verdict is None:
+                return 1.0, (f"{check.function}'s values are right. Your {writer} writes into {what}{where}: "
+                             f"that is charged in {writer}'s own check."), written
+            return 0.0, f"Your {writer} writes into {what}{where} (see its check).\n{verdict}", written
+        advice = _copy_advice(written)
+        if verdict is None:
+            return 0.5, (f"{check.function}'s values are right, but it writes into {what}{where}, which belongs "
+                         f"to the caller: half of this check's points. {advice}"), written
+        return 0.0, f"{check.function} writes into {what}{where}, which belongs to the caller. {advice}\n{verdict}", written
 
     @staticmethod
     def _wired_right(check: Check, outcome: Outcome, want: Any, worker) -> bool:
@@ -229,13 +265,35 @@ class Grader:
                    and _verdict(check, tree, want) is not None for tree in own.tree)
 
     @staticmethod
-    def _result(check: Check, passed: bool, feedback: str, started: float) -> CheckResult:
+    def _result(check: Check, share: float, feedback: str, started: float) -> CheckResult:
+        passed = share == 1.0
         return CheckResult(
             name=check.name, function=check.function, module=check.module, max_score=check.points,
-            score=check.points if passed else 0.0, passed=passed,
+            score=check.points * share, passed=passed,
             feedback=feedback if passed else f"{feedback}\n({_where_graded(check)})",  # a pass may carry a note
             seconds=time.monotonic() - started, hidden=check.hidden,
         )
+
+
+def _written_text(names: List[str]) -> str:
+    """How feedback names the arrays a submission wrote into: the input `dout`, the cache (`cache[1]`)."""
+    cache = [n for n in names if n.startswith("cache")]
+    inputs = [n for n in names if not n.startswith("cache")]
+    parts = []
+    if inputs:
+        parts.append(("the input " if len(inputs) == 1 else "the inputs ") + ", ".join(f"`{n}`" for n in inputs))
+    if cache:
+        parts.append("the cache (" + ", ".join(f"`{n}`" for n in cache) + ")")
+    return " and ".join(parts)
+
+
+def _copy_advice(names: List[str]) -> str:
+    if any(n.startswith("cache") for n in names):
+        return ("The cache is the forward pass's record: build new arrays from it (mask = x > 0) "
+                "instead of changing it.")
+    first = names[0]
+    local = "dx" if first.startswith("d") else "out"
+    return f"Make a copy first, e.g. {local} = {first}.copy()."
 
 
 def follow_dependencies(checks: List[Check], results: List[CheckResult], entered: Dict[str, list]) -> None:

@@ -16,6 +16,10 @@ import importlib
 import numpy as np
 
 _INPUTS = {}
+# In writable mode (``set_writable(True)``) inputs are plain writable copies, and each one is
+# remembered with its bytes, so that ``written()`` can tell which ones the probe changed.
+_WRITABLE = [False]
+_REGISTERED = []  # (name, array, bytes at registration), in writable mode
 
 
 class Submission:
@@ -66,6 +70,33 @@ class WiredSubmission:
 def reset():
     """Forget the inputs registered by the previous probe."""
     _INPUTS.clear()
+    _REGISTERED.clear()
+
+
+def set_writable(flag):
+    """Hand the submission writable inputs (True) or read-only ones (False, the default)."""
+    _WRITABLE[0] = bool(flag)
+
+
+def written():
+    """The names of the inputs whose contents changed since they were handed over (writable mode)."""
+    changed = []
+    for name, array, before in _REGISTERED:
+        if name not in changed and array.tobytes() != before:
+            changed.append(name)
+    return changed
+
+
+def _register(name, array):
+    _INPUTS[name] = array
+    if not _WRITABLE[0]:
+        return
+    for index, (_, known, before) in enumerate(_REGISTERED):
+        if known is array:  # handed over again: an input that a forward kept as its cache
+            if array.tobytes() == before:  # not written yet: later writes are into the new role
+                _REGISTERED[index] = (name, array, before)
+            return
+    _REGISTERED.append((name, array, array.tobytes()))
 
 
 def rng(seed):
@@ -76,9 +107,12 @@ def rng(seed):
 def frozen(name, array):
     """A read-only float64 (or given dtype) copy of ``array`` that nobody can make writable."""
     array = np.asarray(array)
-    data = bytes(np.ascontiguousarray(array).tobytes())
-    copy = np.frombuffer(data, dtype=array.dtype).reshape(array.shape)
-    _INPUTS[name] = copy
+    if _WRITABLE[0]:
+        copy = np.array(array, copy=True)
+    else:
+        data = bytes(np.ascontiguousarray(array).tobytes())
+        copy = np.frombuffer(data, dtype=array.dtype).reshape(array.shape)
+    _register(name, copy)
     return copy
 
 
@@ -89,8 +123,9 @@ def freeze_tree(name, value):
     are frozen in place and registered under ``name`` (``cache[0]``, ``cache['x']``, ...).
     """
     if type(value) is np.ndarray:
-        value.setflags(write=False)
-        _INPUTS[name] = value
+        if not _WRITABLE[0]:
+            value.setflags(write=False)
+        _register(name, value)
     elif type(value) in (tuple, list):
         for index, item in enumerate(value):
             freeze_tree(f"{name}[{index}]", item)

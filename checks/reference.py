@@ -95,10 +95,29 @@ def run_probe(check: Check, package: str) -> Dict[str, Any]:
             warnings.simplefilter("ignore")
             tree = check.probe(probing.Submission(package))
     except Exception as error:  # a known mistake may raise: that is its signature
-        return {"error": {"type": type(error).__name__, "readonly": "read-only" in str(error)}}
+        entry = {"type": type(error).__name__, "readonly": "read-only" in str(error)}
+        if entry["readonly"]:  # which inputs it writes into, as the grader's writable run sees them
+            entry["written"] = _written(check, package)
+        return {"error": entry}
     finally:
         np.random.set_state(state)
     return {"tree": protocol.decode(protocol.encode(tree))[0]}
+
+
+def _written(check: Check, package: str) -> list:
+    """The inputs a probe writes into when they are writable (see ``probing.set_writable``)."""
+    np.random.seed(0)
+    probing.reset()
+    probing.set_writable(True)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"), _fixed_entropy(check.name):
+            warnings.simplefilter("ignore")
+            check.probe(probing.Submission(package))
+    except Exception:
+        pass
+    finally:
+        probing.set_writable(False)
+    return probing.written()
 
 
 def solutions_available() -> bool:

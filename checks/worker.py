@@ -58,6 +58,8 @@ class Outcome:
     # check's probe called it itself
     entered: List[tuple] = field(default_factory=list)
     hung: Optional[str] = None  # the graded function that was running when time ran out
+    raised_in: Optional[str] = None  # the innermost graded function an error came out of
+    written: List[str] = field(default_factory=list)  # inputs a writable run changed (names)
 
 
 @dataclass
@@ -358,6 +360,10 @@ class Worker:
             else:
                 error = meta.get("error") if isinstance(meta.get("error"), dict) else {}
                 outcome = Outcome("error", error=error)
+            if isinstance(meta.get("raised_in"), str):
+                outcome.raised_in = meta["raised_in"]
+            if isinstance(meta.get("written"), list):
+                outcome.written = [str(name) for name in meta["written"][:20]]
             entered = meta.get("entered")
             if isinstance(entered, list):
                 outcome.entered = [(str(pair[0]), str(pair[1])) for pair in entered[:200]

@@ -100,7 +100,8 @@ def test_a_class_is_graded_in_parallel_and_each_grade_stands_alone(classroom):
     full = sum(points.values())
     assert float(rows["alice"]["total"]) == full
     assert float(rows["bob"]["total"]) == 0
-    assert float(rows["carol"]["relu_backward"]) == 0 and float(rows["carol"]["adam"]) == points["adam"]
+    # carol writes into dout (a known mistake) with right values: half of the check
+    assert float(rows["carol"]["relu_backward"]) == points["relu_backward"] / 2 and float(rows["carol"]["adam"]) == points["adam"]
     assert float(rows["dave"]["sgd_momentum"]) == 0 and float(rows["dave"]["adam"]) == points["adam"]
     assert float(rows["erin"]["relu_forward"]) == 0 and float(rows["erin"]["adam"]) == points["adam"]
     assert float(rows["frank"]["rmsprop"]) == 0 and float(rows["frank"]["adam"]) == points["adam"]

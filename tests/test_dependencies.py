@@ -4,7 +4,6 @@ judged against the student's own parts.
 Each case is a copy of solutions/ with one edit, the way a student's bug looks; the grade
 then shows which checks pay for it and what their feedback says first.
 """
-from pathlib import Path
 
 import pytest
 

@@ -99,7 +99,7 @@ def checks_of(function: str):
 def assert_valid(report):
     assert [r.name for r in report.results] == public_check_names(), "every check appears once, in order"
     for r in report.results:
-        assert r.score == (r.max_score if r.passed else 0.0), r
+        assert r.score in ((r.max_score,) if r.passed else (0.0, r.max_score / 2)), r  # half: a side effect
         assert 0 <= r.score <= r.max_score
         assert r.passed or r.feedback.strip(), f"{r.name} failed without feedback"
     assert report.score == round(sum(r.score for r in report.results), 6)

@@ -27,6 +27,7 @@ CASES = [
      }),
     ("relu_backward writes into dout and is wrong too", RELU_DX, "    x = cache\n    dx = dout\n    dx[x < 0] *= 2\n", {
         "relu_backward": (0.0, "relu_backward writes into the input `dout`"),
+        "affine_relu_backward": (0.0, "Your relu_backward writes into the input `dout`"),
     }),
 ]
 
@@ -49,3 +50,4 @@ def test_the_cache_advice_differs_from_the_copy_advice(tmp_path):
         tmp_path, "layers", RELU_DX, "    x = cache\n    x[x <= 0] = 0\n    x[x > 0] = 1\n    dx = dout * x\n"))
     feedback = report.results[0].feedback
     assert "build new arrays from it (mask = x > 0)" in feedback and "dout.copy()" not in feedback
+    assert "known mistake" not in feedback  # the known one writes into dout, not into the cache

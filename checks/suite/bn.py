@@ -86,8 +86,10 @@ def _valid_stats(stats: Dict[str, Any], size: int) -> bool:
 
 
 def _out(ret: Any, function: str, what: str, shape=None) -> np.ndarray:
+    """The out of a forward's (out, cache), validated, in the dtype it came in (for its tolerance)."""
     out = compare.sequence(ret, 2, function)[0]
-    return compare.array(out, what, shape)
+    compare.array(out, what, shape)
+    return out
 
 
 def _close(got, expected, what, rule=""):

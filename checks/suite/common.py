@@ -80,10 +80,17 @@ def backward_probe(module: str, forward: str, backward: str, seed: int, specs,
 
 def _gradcheck_text(mod, forward, backward, values, extra) -> str:
     """checks.gradcheck's report on the submission's backward against its own forward (for hints)."""
+    def run_forward(*xs):
+        return call(forward, mod, *xs, *extra())
+
+    def run_backward(dout, cache):
+        return call(backward, mod, dout, cache)
+
+    run_forward.__name__, run_backward.__name__ = forward, backward  # how its report names them
     try:
         report = check_gradient(
-            lambda *xs: call(forward, mod, *xs, *extra()),
-            lambda dout, cache: call(backward, mod, dout, cache),
+            run_forward,
+            run_backward,
             {name: np.array(value) for name, value in values.items()},
             name=backward,
         )

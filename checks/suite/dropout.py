@@ -89,8 +89,12 @@ def _multiple(c: float, p: float) -> str:
 
 
 def _mask_problems(out: np.ndarray, x: np.ndarray, p: float, scale: float, label: str,
-                   what: str) -> List[Problem]:
-    """Problems of a train-mode output ``out`` of positive ``x``: each entry 0 or scale * x."""
+                   what: str, rtol: float = RATIO_RTOL) -> List[Problem]:
+    """Problems of a train-mode output ``out`` of positive ``x``: each entry 0 or scale * x.
+
+    ``rtol`` is how exactly a kept entry must equal scale * x (``RATIO_RTOL``, or more where x
+    went through the submission's own float32 layers first).
+    """
     want = _multiple(scale, p)
     ratio = out / x
     kept = ratio != 0
@@ -99,12 +103,12 @@ def _mask_problems(out: np.ndarray, x: np.ndarray, p: float, scale: float, label
         return [(f"{label}: all zero", f"{what} ({label}) is zero everywhere: no unit was kept")]
     values = ratio[kept]
     c = float(np.median(values))
-    if not np.all(np.abs(values - c) <= RATIO_RTOL * abs(c)):
+    if not np.all(np.abs(values - c) <= rtol * abs(c)):
         low, high = float(values.min()), float(values.max())
         problems.append((f"{label}: mixed",
                          f"{what} ({label}): the entries that are not 0 should all be {want}, but "
                          f"out / x ranges from {low:.6g} to {high:.6g}"))
-    elif abs(c - scale) > RATIO_RTOL * scale:
+    elif abs(c - scale) > rtol * scale:
         got = _multiple(c, p)
         hint = ""
         if got == "x" and want == "x / p":
@@ -171,8 +175,10 @@ def _judge(diagnose):
 
 
 def _forward_out(ret: Any, function: str, what: str, shape) -> np.ndarray:
+    """The out of a forward's (out, cache), validated, in the dtype it came in (for its tolerance)."""
     out, _ = compare.sequence(ret, 2, function)
-    return compare.array(out, what, shape)
+    compare.array(out, what, shape)
+    return out
 
 
 # --- dropout_forward: train mode ---------------------------------------------------------
@@ -394,7 +400,7 @@ def _gradient_problem(got: np.ndarray, expected: np.ndarray, what: str, label: s
         text = str(failure)
     for name, value, hint in alternatives:
         atol = compare.ATOL * max(float(np.max(np.abs(value))), 1e-3)
-        if np.allclose(got, value, rtol=compare.RTOL, atol=atol):
+        if np.allclose(got, value, rtol=compare.tolerance_for(got), atol=atol):
             return f"{label}: {name}", f"{text}\n{hint}"
     return f"{label}: other", text
 
@@ -472,8 +478,9 @@ def _sandwich_forward_diagnose(got, want) -> List[Problem]:
     if np.any(out[~positive] != 0):
         problems.append((f"{label}: nonzero where the ReLU is zero",
                          f"{function} ({label}): out is not zero where the ReLU's output is zero"))
+    rtol = compare.tolerance_for(compare.sequence(got[label], 2, function)[0], RATIO_RTOL)
     problems += _mask_problems(out[positive], h[positive], SANDWICH_KEEP, 1 / SANDWICH_KEEP, label,
-                               f"{function} in train mode (on the ReLU's positive outputs, called x here)")
+                               f"{function} in train mode (on the ReLU's positive outputs, called x here)", rtol)
     return problems
 
 
@@ -514,8 +521,8 @@ def _sandwich_backward_diagnose(got, want) -> List[Problem]:
         unscaled = _through_affine(dout * (factor != 0), x, w)
         for index, name in enumerate(("dx", "dw", "db")):
             what = f"{backward}'s {name} ({label}, on your forward's cache)"
-            value = compare.array(grads[index], what, expected[index].shape)
-            problem = _gradient_problem(value, expected[index], what, label, [
+            compare.array(grads[index], what, expected[index].shape)
+            problem = _gradient_problem(grads[index], expected[index], what, label, [
                 ("dropout skipped", skipped[index],
                  "It is the gradient of affine-ReLU alone: go back through dropout first, "
                  "dh = dropout_backward(dout, dropout_cache)"),

@@ -14,7 +14,6 @@ from ...compare import Failed
 from ...probing import call, freeze_tree, frozen, rng, writable
 from ...suite import Check
 
-RTOL32 = 1e-4  # float32 carries about 7 digits; orders of operations differ between correct codes
 
 
 def float32(value, expected, what):
@@ -27,7 +26,7 @@ def float32(value, expected, what):
             "(an array made with np.zeros(shape) or np.ones(shape) is float64; pass dtype=x.dtype)"
         )
     scale = float(np.max(np.abs(expected))) if expected.size else 1.0
-    compare.close(got, expected, what, rtol=RTOL32, atol=1e-5 * max(scale, 1e-3))
+    compare.close(got, expected, what, rtol=compare.RTOL32, atol=compare.ATOL32 * max(scale, 1e-3))
 
 
 def _pair(ret, function):
