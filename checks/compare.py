@@ -6,7 +6,7 @@ of a failure is the one the report's table shows.
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -36,6 +36,16 @@ def tolerance_for(received: Any, rtol: float = RTOL) -> float:
 
 class Failed(Exception):
     """A check's verdict against the submission; ``str()`` is the feedback."""
+
+
+class Consistent(Failed):
+    """A backward's gradients differ from the reference's, but they are the gradient of the
+    submission's own ``forward`` (they match its numerical gradient): the backward is right for
+    the cache it was given, and a mistake in that forward is charged in the forward's checks."""
+
+    def __init__(self, text: str, forward: str):
+        super().__init__(text)
+        self.forward = forward
 
 
 def describe(value: Any) -> str:
@@ -88,12 +98,14 @@ def _index_text(index: Tuple[int, ...]) -> str:
 
 
 def close(received: Any, expected: np.ndarray, what: str, rtol: float = RTOL, atol: Optional[float] = None,
-          scale: Optional[float] = None) -> np.ndarray:
+          scale: Optional[float] = None, factors: Optional[Dict[str, float]] = None) -> np.ndarray:
     """Validate ``received`` and compare it with ``expected``; returns it as float64.
 
     The tolerance is ``|r - e| <= atol + rtol * |e|`` entry by entry, where ``atol`` defaults to
     ``ATOL`` times the largest magnitude of ``expected`` (``scale``), so that it follows the
     values' scale. A float32 ``received`` is judged at ``RTOL32`` and ``ATOL32`` at least.
+    ``factors`` (name -> value: the batch size N, the keep probability p...) lets a failure say
+    "divided by N = 3, the batch size" when every entry is off by that factor.
     """
     expected = np.asarray(expected, dtype=np.float64)
     got = array(received, what, expected.shape)
@@ -121,7 +133,7 @@ def close(received: Any, expected: np.ndarray, what: str, rtol: float = RTOL, at
         f"{what} is wrong at {count} of {off.size} entries; the worst is at index {_index_text(worst)}: "
         f"expected {expected[worst]:.6g}, got {got[worst]:.6g}"
     ]
-    pattern = patterns.array_pattern(got, expected, rtol, atol)
+    pattern = patterns.array_pattern(got, expected, rtol, atol, factors)
     if pattern:
         lines.append(pattern)
     raise Failed("\n".join(lines))

@@ -45,6 +45,19 @@ def _where(error: Dict[str, Any]) -> str:
     return text + (f": `{source}`)" if source else ")")
 
 
+def _missing_package(error: Dict[str, Any]) -> str:
+    """The top-level package a ModuleNotFoundError names, when it is not one of the submission's modules."""
+    if error.get("type") != "ModuleNotFoundError":
+        return ""
+    import re
+
+    match = re.search(r"No module named '([^']+)'", str(error.get("message", "")))
+    if not match:
+        return ""
+    name = match.group(1).split(".")[0]
+    return "" if name in MODULE_FILES or name == "submission" else name
+
+
 def explain_error(check: Check, error: Dict[str, Any]) -> str:
     """Feedback for student code that raised."""
     kind = str(error.get("type", "an exception"))
@@ -69,6 +82,9 @@ def explain_error(check: Check, error: Dict[str, Any]) -> str:
         )
     if kind == "SystemExit":
         return f"{check.function}: {message}{_where(error)}; a submission must not exit the program"
+    if kind == "TypeError" and "unexpected keyword argument 'newshape'" in message:
+        return (f"{check.function} raised TypeError: {message}{_where(error)}. numpy 2 removed the keyword "
+                "newshape= of np.reshape: pass the shape by position, np.reshape(a, shape), or a.reshape(shape)")
     if kind == "ImportError" and "cannot be imported while grading" in message:
         return f"{message}{_where(error)}"
     return f"{check.function} raised {kind}: {message}{_where(error)}"
@@ -136,6 +152,7 @@ class Grader:
         results: List[CheckResult] = []
         imported: Dict[str, Optional[str]] = {}  # module -> None (ok) or the reason it failed
         entered: Dict[str, list] = {}  # check name -> the (caller, callee) pairs its probe ran
+        self._consistent: Dict[str, str] = {}  # backward check -> the own forward its gradients fit
         self._load_expected()
         with WorkerSession(package, self.limits) as worker:
             for check in self.checks:
@@ -150,6 +167,7 @@ class Grader:
                 result = self._result(check, share, feedback, started)
                 result.mistake = mistake
                 results.append(result)
+        excuse_consistent_backwards(self.checks, results, self._consistent)
         follow_dependencies(self.checks, results, entered)
         return GradeReport(name or str(path), results, time.monotonic() - begin, notes)
 
@@ -185,6 +203,11 @@ class Grader:
         elif outcome.status == "error":
             error = outcome.error
             imported[module] = f"{module}.py could not be imported: {error.get('type')}: {error.get('message', '')}{_where(error)}"
+            missing = _missing_package(error)
+            if missing:
+                imported[module] += (f"\nThe grader runs your code with numpy and Python's standard library alone, "
+                                     f"so '{missing}' cannot be imported here: remove that line (plots and other "
+                                     "tools belong in the notebook, not in the graded modules).")
         else:
             imported[module] = f"{module}.py could not be imported: {outcome.reason}"
             if outcome.output.strip():  # e.g. the worker's own start-up error, or what the module printed
@@ -216,6 +239,9 @@ class Grader:
             feedback = _verdict(check, outcome.tree, want["tree"])
             if feedback is None:
                 return 1.0, "", None
+            forward = _consistent_with(check, outcome.tree, want["tree"])
+            if forward:
+                self._consistent[check.name] = forward
             if check.name in self.wired and worker is not None and self._wired_right(check, outcome, want["tree"], worker):
                 return 1.0, (f"{check.function} gives what your own parts give, wired as the assignment "
                              "wires them: the mistake is in a part, and is charged in that part's check."), None
@@ -275,6 +301,37 @@ class Grader:
         )
 
 
+def _consistent_with(check: Check, got: Any, want: Any) -> Optional[str]:
+    """The forward whose own gradient a failing backward computes exactly, if the judge says so."""
+    try:
+        check.judge(got, want)
+    except compare.Consistent as consistent:
+        return consistent.forward
+    except Exception:
+        return None
+    return None
+
+
+def excuse_consistent_backwards(checks: List[Check], results: List[CheckResult], consistent: Dict[str, str]) -> None:
+    """Pass a backward whose gradients are those of the student's own forward, when that forward fails.
+
+    The backward is right for the cache it was given: the forward's mistake is charged once, in
+    the forward's own checks, and the backward's feedback says where.
+    """
+    failing: Dict[str, str] = {}
+    for check, result in zip(checks, results):
+        if not result.passed:
+            failing.setdefault(check.function, check.name)
+    for check, result in zip(checks, results):
+        forward = consistent.get(check.name)
+        if result.passed or forward not in failing:
+            continue
+        result.passed, result.score = True, result.max_score
+        result.feedback = (f"{check.function} is right for the cache it is given: its gradients match the "
+                           f"numerical gradient of your own {forward}, which fails {failing[forward]!r} "
+                           "(the mistake is charged there).")
+
+
 def _written_text(names: List[str]) -> str:
     """How feedback names the arrays a submission wrote into: the input `dout`, the cache (`cache[1]`)."""
     cache = [n for n in names if n.startswith("cache")]
@@ -308,6 +365,13 @@ def follow_dependencies(checks: List[Check], results: List[CheckResult], entered
     for check, result in zip(checks, results):
         if not result.passed:
             failing.setdefault(check.function, check.name)
+    # A failing function that itself ran another failing function is no root cause: the notes
+    # name the functions at the bottom of the chain (batchnorm_forward, not the backward that
+    # was judged on its cache).
+    derived = {check.function for check in checks
+               if failing.get(check.function) == check.name
+               and any(callee in failing and callee != check.function
+                       for _, callee in entered.get(check.name) or [])}
     for check, result in zip(checks, results):
         pairs = entered.get(check.name) or []
         if result.passed or not pairs or result.feedback.startswith("not run:") \
@@ -317,9 +381,10 @@ def follow_dependencies(checks: List[Check], results: List[CheckResult], entered
         for _ in range(len(pairs)):  # what check.function calls, directly or not
             reached |= {callee for caller, callee in pairs if caller in reached}
         notes = []
-        for callee in dict.fromkeys(callee for _, callee in pairs):
-            if callee == check.function or callee not in failing or f"Fix {callee} first" in result.feedback:
-                continue
+        callees = [callee for callee in dict.fromkeys(callee for _, callee in pairs)
+                   if callee != check.function and callee in failing and f"Fix {callee} first" not in result.feedback]
+        roots = [callee for callee in callees if callee not in derived]
+        for callee in roots or callees:
             if callee in reached:
                 notes.append(f"{check.function} calls your {callee}, which fails {failing[callee]!r}: fix that first.")
             else:

@@ -33,14 +33,37 @@ def factor_text(ratio: float) -> str:
     return f"{text} = {simple}" if simple and simple != text else text
 
 
+def named_factor(ratio: float, factors) -> str:
+    """The sentence part for a ratio equal to a named quantity or its inverse, or ''.
+
+    ``factors`` maps a name to its value, e.g. {"N = 3, the batch size": 3, "p = 0.3": 0.3}.
+    """
+    for name, value in (factors or {}).items():
+        if value in (0, 1) or not np.isfinite(value):
+            continue
+        if abs(ratio - value) <= NOT_A_FACTOR * abs(value):
+            return f"multiplied by {name}"
+        if abs(ratio * value - 1.0) <= NOT_A_FACTOR:
+            return f"divided by {name}"
+    return ""
+
+
 def scale_hint(ratio: float, subject: str = "your values", reference: str = "the expected ones",
-               every: str = "") -> str:
-    """The sentence for ``subject == ratio * reference`` on every entry ('' when ratio is ~1)."""
+               every: str = "", factors=None) -> str:
+    """The sentence for ``subject == ratio * reference`` on every entry ('' when ratio is ~1).
+
+    A ratio equal to one of ``factors`` (name -> value; see ``named_factor``) or its inverse is
+    named: "your values are the expected ones divided by N = 3, the batch size".
+    """
     if abs(ratio + 1.0) <= NOT_A_FACTOR:
         return (f"{subject} {_are(subject)} {reference} with the sign flipped (ratio -1): check the sign "
                 "of each term (x - mean vs mean - x, a subtraction turned around)")
     if not np.isfinite(ratio) or abs(ratio - 1.0) <= NOT_A_FACTOR:
         return ""
+    named = named_factor(ratio, factors)
+    if named:
+        return (f"{subject} {_are(subject)} {reference} {named}{every} ({factor_text(ratio)}): a factor "
+                "missing or extra, such as a mean where a sum belongs")
     return (f"{subject} {_are(subject)} {factor_text(ratio)} times {reference}{every}: a scale bug, a "
             "factor missing or extra (a mean where a sum belongs, 1/N, 1/p, 2 in a square's "
             "derivative...)")
@@ -58,11 +81,12 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def array_pattern(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
+def array_pattern(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float, factors=None) -> str:
     """A line of feedback when ``got`` differs from ``expected`` in a telling way, or ''.
 
     ``rtol`` and ``atol`` are the comparison's own tolerances: a pattern is named only when it
     holds on every entry to within them, so that it is never reported for values it does not fit.
+    ``factors`` names the quantities a scale factor may be (see ``scale_hint``).
     """
     if not np.any(expected):
         return "Every expected entry is zero here."
@@ -70,7 +94,7 @@ def array_pattern(got: np.ndarray, expected: np.ndarray, rtol: float, atol: floa
         return "Every entry you returned is zero."
     ratio = float(np.vdot(got, expected) / np.vdot(expected, expected))
     if np.all(np.abs(got - ratio * expected) <= atol + rtol * np.abs(ratio * expected)):
-        hint = scale_hint(ratio)
+        hint = scale_hint(ratio, factors=factors)
         if hint:
             return sentence(hint)
     if got.ndim == 2 and got.shape[0] > 1:

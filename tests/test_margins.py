@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from checks import compare
-from checks.grader import _verdict
 from checks.reference import Mistakes, Reference
 from checks.suite import all_checks
 from checks.worker import Limits, WorkerSession
@@ -33,7 +32,7 @@ def tolerance_times(factor, monkeypatch):
     """compare.close with its rtol and atol (the defaults included) multiplied by ``factor``."""
     original = compare.close
 
-    def scaled(received, expected, what, rtol=compare.RTOL, atol=None, scale=None):
+    def scaled(received, expected, what, rtol=compare.RTOL, atol=None, scale=None, **options):
         import numpy as np
 
         values = np.asarray(expected, dtype=np.float64)
@@ -41,17 +40,26 @@ def tolerance_times(factor, monkeypatch):
             scale = float(np.max(np.abs(values))) if values.size else 1.0
         if atol is None:
             atol = compare.ATOL * max(scale, 1e-3)
-        return original(received, expected, what, rtol=rtol * factor, atol=atol * factor, scale=scale)
+        return original(received, expected, what, rtol=rtol * factor, atol=atol * factor, scale=scale, **options)
 
     with monkeypatch.context() as patch:
         patch.setattr(compare, "close", scaled)
         yield
 
 
+def verdict(check, tree, want):
+    """The judge's feedback, or None when it passes; an error of the judge itself fails the test."""
+    try:
+        check.judge(tree, want)
+    except compare.Failed as failure:
+        return str(failure)
+    return None
+
+
 def margin(check, tree, want, monkeypatch):
     for factor in GROW:
         with tolerance_times(factor, monkeypatch):
-            if _verdict(check, tree, want) is None:
+            if verdict(check, tree, want) is None:
                 return factor
     return None
 
@@ -102,7 +110,7 @@ def headroom(check, tree, want, monkeypatch):
     passing = 1.0
     for factor in SHRINK:
         with tolerance_times(factor, monkeypatch):
-            if _verdict(check, tree, want) is not None:
+            if verdict(check, tree, want) is not None:
                 return passing
         passing = factor
     return passing

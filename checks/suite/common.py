@@ -123,11 +123,16 @@ def backward_judge(forward: str, backward: str, names: Sequence[str], shapes: Se
         ret = compare.sequence(got["ret"], len(names), backward) if many else got["ret"]
         grads = list(ret) if many else [ret]
         expected = list(want["ret"]) if many else [want["ret"]]
+        batch = shapes[0][0]
+        features = int(np.prod(shapes[0][1:]))
+        factors = {f"N = {batch}, the batch size": batch, f"D = {features}, the number of features": features}
         try:
             for grad, wanted, name in zip(grads, expected, names):
-                compare.close(grad, wanted, f"{backward}'s d{name}")
+                compare.close(grad, wanted, f"{backward}'s d{name}", factors=factors)
         except Failed as failure:
             hint = _self_consistency_hint(forward, backward, grads, got.get("numeric"), want.get("numeric"), shapes)
+            if hint.startswith(f"Your {backward} matches the numerical gradient of your own {forward}"):
+                raise compare.Consistent(f"{failure}\n{hint}", forward) from None
             report = got.get("gradcheck")
             if hint and "does not match" in hint and isinstance(report, str) and report:
                 details = [line.strip() for line in report.splitlines()[1:] if line.strip() and ": ok (" not in line][:4]

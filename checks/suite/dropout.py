@@ -191,10 +191,69 @@ TRAIN_CASES = (  # label, p, implementation (None: the default), seed
 )
 
 
+# A mask must be independent from entry to entry and from call to call. Two unseeded calls
+# on 300 x 340 = 102000 entries at p = 0.5 show it: the keep rate of every row and of every
+# column, and the share of entries on which the two masks agree (p^2 + (1 - p)^2 when they
+# are independent). Each is flagged at SIGMAS standard deviations, where a correct mask
+# lands by chance with probability about 1e-6 over all 641 rates.
+INDEPENDENCE_SHAPE = (300, 340)
+INDEPENDENCE_P = 0.5
+INDEPENDENCE_X_SEED = 43
+SIGMAS = 6.0
+
+
+def _kept_bits(ret):
+    """Which entries a train-mode forward kept, packed 8 to a byte (what it returned, otherwise)."""
+    if type(ret) in (tuple, list) and len(ret) == 2 and type(ret[0]) is np.ndarray \
+            and ret[0].shape == INDEPENDENCE_SHAPE:
+        return {"bits": np.packbits(np.asarray(ret[0]) != 0)}
+    return {"ret": ret}
+
+
 def _train_probe(sub):
     x = frozen("x", _positive(TRAIN_X_SEED, TRAIN_SHAPE))
-    return {label: _forward(sub.dropout_layers, x, _param(p, "train", impl, seed))
+    tree = {label: _forward(sub.dropout_layers, x, _param(p, "train", impl, seed))
             for label, p, impl, seed in TRAIN_CASES}
+    wide = frozen("x_wide", _positive(INDEPENDENCE_X_SEED, INDEPENDENCE_SHAPE))
+    tree["independent calls"] = [_kept_bits(call("dropout_forward", sub.dropout_layers, wide,
+                                                 _param(INDEPENDENCE_P, "train")))
+                                 for _ in range(2)]
+    return tree
+
+
+def _independence_problems(calls) -> List[Problem]:
+    p, (rows, cols) = INDEPENDENCE_P, INDEPENDENCE_SHAPE
+    label = f"p={p}, x of shape {INDEPENDENCE_SHAPE}, no seed"
+    what = f"dropout_forward's out in train mode ({label})"
+    masks = []
+    for item in compare.sequence(calls, 2, "the probe"):
+        if "bits" not in item:
+            _forward_out(item.get("ret"), "dropout_forward", what, INDEPENDENCE_SHAPE)
+            raise Failed(f"{what} could not be read")
+        bits = item["bits"]
+        if type(bits) is not np.ndarray or bits.dtype != np.uint8 or bits.size * 8 < rows * cols:
+            raise Failed(f"{what} could not be read")
+        masks.append(np.unpackbits(bits)[:rows * cols].reshape(rows, cols).astype(bool))
+    problems: List[Problem] = []
+    advice = "draw one random number per entry, rng.random(x.shape) < p"
+    for axis, name, count, shared in ((1, "row", cols, "whole examples kept or dropped together"),
+                                      (0, "column", rows, "the same features dropped for every example")):
+        rates = masks[0].mean(axis=axis)
+        allowed = SIGMAS * np.sqrt(p * (1 - p) / count)
+        if np.max(np.abs(rates - p)) > allowed:
+            problems.append((f"{label}: {name} rates", (
+                f"dropout_forward in train mode ({label}): the fraction kept differs from {name} to {name} "
+                f"(from {rates.min():.0%} to {rates.max():.0%}, where each {name} of a mask drawn entry by entry "
+                f"keeps {p:.0%} within {allowed:.1%}), as if {shared}: {advice}")))
+    agree = float(np.mean(masks[0] == masks[1]))
+    independent = p * p + (1 - p) * (1 - p)
+    allowed = SIGMAS * np.sqrt(independent * (1 - independent) / masks[0].size)
+    if abs(agree - independent) > allowed:
+        problems.append((f"{label}: calls", (
+            f"dropout_forward in train mode ({label}): two calls without a seed agree on {agree:.1%} of the "
+            f"entries, where two independent masks agree on about {independent:.0%} (within {allowed:.1%}): "
+            "without a seed every call draws a fresh mask, np.random.default_rng(None)")))
+    return problems
 
 
 def _train_diagnose(got, want) -> List[Problem]:
@@ -203,7 +262,7 @@ def _train_diagnose(got, want) -> List[Problem]:
     for label, p, impl, _ in TRAIN_CASES:
         out = _forward_out(got[label], "dropout_forward", f"dropout_forward's out in train mode ({label})", x.shape)
         problems += _mask_problems(out, x, p, 1.0 / p, label, "dropout_forward in train mode")
-    return problems
+    return problems + _independence_problems(got["independent calls"])
 
 
 # --- dropout_forward: test mode ----------------------------------------------------------
@@ -539,7 +598,8 @@ CHECKS = [
     Check("dropout_forward: train mode", "dropout_forward", MODULE, 3,
           _train_probe, _judge(_train_diagnose), matches=_matches(_train_diagnose),
           what="inverted dropout (the default implementation), x of shape (100, 120) in [1, 2], p = 0.2 and 0.9: "
-               "each entry 0 or x / p, the fraction kept, the mean"),
+               "each entry 0 or x / p, the fraction kept, the mean; on 300 x 340 entries, p = 0.5 and no seed, "
+               "the keep rate of every row and column and the independence of two calls (at 6 standard deviations)"),
     Check("dropout_forward: test mode", "dropout_forward", MODULE, 1, _test_probe, _test_judge,
           what="out in test mode with p = 0.3, implementation not given and 'upscale_in_train': x itself"),
     Check("dropout_forward: downgrade_in_infer", "dropout_forward", MODULE, 2,

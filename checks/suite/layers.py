@@ -6,7 +6,7 @@ softmax logits around 1000 (exp overflows without the max shift).
 """
 import numpy as np
 
-from .. import compare
+from .. import compare, patterns
 from ..compare import Failed
 from ..probing import call, frozen, rng
 from . import Check
@@ -55,9 +55,13 @@ def _softmax_judge(got, want):
                 f"softmax_loss's loss {label} is {value}: subtract each row's maximum from the "
                 "logits before taking exp, so that exp never overflows"
             )
+        factors = {f"N = {SOFTMAX_N}, the batch size": SOFTMAX_N}
         if abs(value - expected_loss) > 1e-6 * max(1.0, abs(expected_loss)):
-            raise Failed(f"softmax_loss's loss {label} is {value:.8g}, expected {expected_loss:.8g}")
-        compare.close(dx, expected_dx, f"softmax_loss's dx {label}")
+            named = patterns.named_factor(value / expected_loss, factors) if expected_loss else ""
+            hint = (f": it is the expected loss {named}, but the loss is the mean over the batch of "
+                    "-log(softmax(x[i])[y[i]]), and dx has the same 1 / N" if named else "")
+            raise Failed(f"softmax_loss's loss {label} is {value:.8g}, expected {expected_loss:.8g}{hint}")
+        compare.close(dx, expected_dx, f"softmax_loss's dx {label}", factors=factors)
 
 
 def _relu_forward_judge(got, want):

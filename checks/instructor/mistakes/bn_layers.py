@@ -32,6 +32,22 @@ mistake_edit(
 )
 
 mistake_edit(
+    "batchnorm_forward", "the running variance stores var + eps",
+    "keep the batch variance itself in running_var: eps is added when normalizing (np.sqrt(var + eps), "
+    "in train and in test mode), never stored",
+    id="batchnorm_forward_running_var_eps",
+    edits=[(_RUNNING_VAR, "running_var = momentum * running_var + (1 - momentum) * (var + eps)\n")],
+)
+
+mistake_edit(
+    "batchnorm_forward", "test mode leaves out gamma and beta",
+    "test mode normalizes with the running statistics and then scales and shifts like train mode: "
+    "out = gamma * xhat + beta",
+    id="batchnorm_forward_test_no_scale_shift",
+    edits=[(_TEST_XHAT + "        out = gamma * xhat + beta\n", _TEST_XHAT + "        out = xhat\n")],
+)
+
+mistake_edit(
     "batchnorm_forward", "eps is added outside the square root",
     "eps belongs inside the square root: (x - mean) / np.sqrt(var + eps)",
     id="batchnorm_forward_eps_outside",
@@ -187,6 +203,20 @@ mistake_edit(
 )
 
 
+mistake_edit(
+    "spatial_batchnorm_forward", "the statistics are per (C, H, W) position, not per channel",
+    "spatial batch normalization keeps one mean and one variance per channel, over N, H and W: "
+    "x.transpose(0, 2, 3, 1).reshape(-1, C), not x.reshape(N, -1) with gamma repeated",
+    id="spatial_batchnorm_forward_per_position",
+    edits=[("rows = x.transpose(0, 2, 3, 1).reshape(-1, c)\n"
+            "    out_rows, cache = batchnorm_forward(rows, gamma, beta, bn_param)\n"
+            "    out = out_rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)\n",
+            "rows = x.reshape(n, -1)\n"
+            "    out_rows, cache = batchnorm_forward(rows, np.repeat(gamma, h * w), np.repeat(beta, h * w), bn_param)\n"
+            "    out = out_rows.reshape(n, c, h, w)\n")],
+)
+
+
 @mistake("spatial_batchnorm_forward", "the statistics are taken per sample (over H and W only)",
          "batch normalization also averages over the batch: one mean and one variance per channel, over axes "
          "(0, 2, 3)")
@@ -247,6 +277,15 @@ mistake_edit(
     edits=[("num_features = dout.shape[1]\n", "num_features = dout.shape[0]\n"),
            ("- dxhat.sum(axis=1, keepdims=True)\n", "- dxhat.sum(axis=0)\n"),
            ("- xhat * (dxhat * xhat).sum(axis=1, keepdims=True))", "- xhat * (dxhat * xhat).sum(axis=0))")],
+)
+
+mistake_edit(
+    "layernorm_backward", "dgamma keeps the batch axis: shape (1, D)",
+    "dgamma and dbeta have gamma's shape (D,): sum over the batch without keepdims, "
+    "(dout * xhat).sum(axis=0)",
+    id="layernorm_backward_dgamma_keepdims",
+    edits=[("    dgamma = (dout * xhat).sum(axis=0)\n    dxhat = dout * gamma\n",
+            "    dgamma = (dout * xhat).sum(axis=0, keepdims=True)\n    dxhat = dout * gamma\n")],
 )
 
 mistake_edit(

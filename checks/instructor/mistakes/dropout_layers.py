@@ -52,6 +52,22 @@ mistake_edit(
 )
 
 mistake_edit(
+    "dropout_forward", "one mask per feature, shared by every row (a mask of shape (D,))",
+    "draw one random number per entry: rng.random(x.shape) < p; a mask of shape x.shape[1:] "
+    "drops the same features for every example",
+    id="dropout_forward_mask_per_feature",
+    edits=[(_DRAW, _DRAW.replace("rng.random(x.shape)", "rng.random(x.shape[1:])"))],
+)
+
+mistake_edit(
+    "dropout_forward", "without a seed every call draws the same mask (a fixed seed stands in for None)",
+    "with no seed each call must draw a fresh mask: np.random.default_rng(None) takes fresh entropy; "
+    "a fixed fallback such as default_rng(seed or 0) repeats one mask for the whole training",
+    id="dropout_forward_same_mask_each_call",
+    edits=[(_DRAW, _DRAW.replace("default_rng(seed)", "default_rng(0 if seed is None else seed)"))],
+)
+
+mistake_edit(
     "dropout_forward", "seed 0 is treated as no seed (if dropout_param.get('seed'):)",
     "0 is a valid seed: test `dropout_param.get('seed') is not None`, then draw the mask from "
     "np.random.default_rng(seed)",

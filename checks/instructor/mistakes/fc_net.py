@@ -53,6 +53,16 @@ mistake_edit(
 )
 
 mistake_edit(
+    "FullyConnectedNet.loss", "the last layer's weights are not regularized",
+    "the L2 term covers every weight matrix W1 ... WL, the last layer's included: "
+    "for i in range(1, self.num_layers + 1)",
+    id="loss_l2_skips_last_layer",
+    edits=[("        for i in range(1, self.num_layers + 1):\n            w = self.params",
+            "        for i in range(1, self.num_layers):\n            w = self.params"),
+           (_L2_GRADIENT, _L2_GRADIENT.replace("range(1, self.num_layers + 1)", "range(1, self.num_layers)"))],
+)
+
+mistake_edit(
     "FullyConnectedNet.loss", "the L2 term lacks the 0.5 (reg * sum(W**2), gradient 2 * reg * W)",
     "the L2 term is 0.5 * reg * sum(W**2), whose gradient is reg * W",
     id="loss_l2_without_half",

@@ -9,7 +9,7 @@ import numpy as np
 
 from solutions.layers import affine_backward, affine_forward, relu_forward
 
-from . import mistake
+from . import mistake, mistake_edit
 
 
 @mistake("affine_forward", "x is not reshaped to rows", "flatten each sample first: x.reshape(x.shape[0], -1)")
@@ -86,3 +86,12 @@ def affine_relu_forward_relu_first(x, w, b):
     h, relu_cache = relu_forward(x)
     out, fc_cache = affine_forward(h, w, b)
     return out, (fc_cache, relu_cache)
+
+
+mistake_edit(
+    "softmax_loss", "exp is taken of the raw scores, without subtracting each row's maximum",
+    "subtract each row's maximum first, x - x.max(axis=1, keepdims=True): softmax does not change, "
+    "and exp never overflows (exp(1000) is inf in float64)",
+    id="softmax_loss_no_max_shift",
+    edits=[("    shifted = x - x.max(axis=1, keepdims=True)\n", "    shifted = x\n")],
+)
