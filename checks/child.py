@@ -254,6 +254,7 @@ def main():
             written = write(view)
             view = view[written:]
 
+    send(None, {"status": "ready"})  # numpy and the grader's code loaded: the grader may now rely on us
     pending = b""
     while True:
         while b"\n" not in pending:

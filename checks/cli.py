@@ -15,7 +15,8 @@ The instructor's commands (checks/instructor/, which the student release leaves 
     python -m checks batch DIR --out CSV    grade a class: one folder or zip per student, in parallel
 
 Exit status: 0 whenever grading ran (whatever the score), 1 when ``--check`` finds something
-out of date, 2 for a usage error (and for an instructor's command in the student's copy).
+out of date or the grader itself could not run (nothing is graded then), 2 for a usage error
+(and for an instructor's command in the student's copy).
 """
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def _grade(argv: List[str]) -> int:
     parser = _grade_parser()
     args = parser.parse_args(argv)
     from .grader import Grader, UsageError
-    from .worker import Limits
+    from .worker import GraderFailure, Limits
 
     if args.timeout <= 0 or args.memory < 256:
         parser.error("--timeout must be positive and --memory at least 256 (MB)")
@@ -69,6 +70,9 @@ def _grade(argv: List[str]) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except GraderFailure as failure:  # the grader's own failure: no score is printed or written
+        print(f"not graded: {failure}", file=sys.stderr)
+        return 1
     if args.hidden and not INSTRUCTOR_DIR.is_dir():
         result.add_note("--hidden: this is the student's copy of the grader, which has no hidden checks "
                         "(they are the instructor's); the public checks were graded")

@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .files import write_bytes
 from .grader import MODULE_FILES, Grader, UsageError
+from .worker import GraderFailure
 from .report import VERSION, GradeReport
 
 MANIFEST = "manifest.json"
@@ -122,6 +123,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except GraderFailure as failure:  # the grader's own failure: no zip with a made-up local score
+        print(f"not graded, nothing written: {failure}", file=sys.stderr)
+        return 1
     print(report.text())
     print()
     print(f"Wrote {args.out}: {len(manifest['files'])} files of {args.folder} and {MANIFEST} "

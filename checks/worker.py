@@ -39,6 +39,14 @@ HAS_LIMITS = resource is not None
 IS_LINUX = sys.platform.startswith("linux")
 
 
+class GraderFailure(Exception):
+    """The grader itself could not run a submission (a worker that cannot start, an interpreter
+    that cannot be run): never the submission's fault, so never to be recorded as a grade."""
+
+
+START_TIMEOUT = 60.0  # seconds for a new worker to load numpy and the grader's code
+
+
 @dataclass
 class Outcome:
     """What a request to the worker came to.
@@ -180,6 +188,51 @@ def _numpy_libdir(base: Path) -> Path:
     return libdir
 
 
+def preflight(user: str, submission: Optional[Path] = None) -> None:
+    """Refuse, in one line (``GraderFailure``), to grade as ``user`` what that user could not grade safely.
+
+    Checks that ``user`` can start this interpreter, import numpy and load the grader's code (a
+    real worker is started and must say it is ready), can read ``submission`` when given, and
+    can NOT read the expected values in ``checks/fixtures/``. Does nothing unless the grading
+    process is root and ``user`` is named (then student code runs as that user).
+    """
+    try:
+        account = student_account(user)
+    except ValueError as error:
+        raise GraderFailure(str(error)) from None
+    if account is None:
+        return
+    with tempfile.TemporaryDirectory(prefix="kit-preflight-") as tmp:
+        os.chmod(tmp, 0o755)
+        empty = Path(tmp) / "empty"
+        empty.mkdir()
+        os.chmod(empty, 0o755)
+        with WorkerSession(empty, Limits(user=user)) as worker:
+            try:
+                worker.start()
+            except GraderFailure as failure:
+                raise GraderFailure(f"the user {user!r} cannot run the grader's worker: {failure} (the interpreter "
+                                    f"{sys.executable}, numpy and the kit must be readable by every user)") from None
+    fixtures = GRADER_DIR / "fixtures"
+    paths = [str(fixtures)] + [str(p) for p in sorted(fixtures.rglob("*")) if p.is_file()]
+    if submission is not None:
+        paths.append(str(submission))
+    code = ("import os, sys\nfor p in sys.argv[1:]:\n    try:\n        os.listdir(p) if os.path.isdir(p) "
+            "else open(p, 'rb').close()\n        print(p)\n    except OSError:\n        pass\n")
+    try:
+        done = subprocess.run([sys.executable, "-I", "-S", "-c", code, *paths], user=account[0], group=account[1],
+                              extra_groups=[], stdin=subprocess.DEVNULL, capture_output=True, timeout=60, cwd="/")
+    except (OSError, subprocess.SubprocessError) as error:
+        raise GraderFailure(f"the user {user!r} cannot start {sys.executable}: {error}") from None
+    readable = done.stdout.decode("utf-8", "replace").split("\n")
+    if submission is not None and str(submission) not in readable:
+        raise GraderFailure(f"the user {user!r} cannot read the submission's folder {submission}")
+    readable = [p for p in readable if p and p != str(submission)]
+    if readable:
+        raise GraderFailure(f"the user {user!r} can read the expected values ({readable[0]}): make them readable "
+                            f"by root alone first, chmod -R go-rwx {fixtures}")
+
+
 def student_account(user: Optional[str]) -> Optional[tuple]:
     """(uid, gid) to run student code as: only when the grading process is root and a user is named.
 
@@ -272,12 +325,34 @@ class Worker:
             sys.executable, "-I", "-S", "-B", str(CHILD_SCRIPT),
             "--submission", str(self.submission), "--grader", str(GRADER_DIR), "--libdir", str(self.libdir),
         ] + where
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.output,
-            cwd=str(self.workdir), env=self._environment(), bufsize=0, **popen_args,
-        )
+        try:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.output,
+                cwd=str(self.workdir), env=self._environment(), bufsize=0, **popen_args,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            raise GraderFailure(f"the worker could not be started ({type(error).__name__}: {error})") from None
         self._reader = _Reader(self.process.stdout)
         self.started += 1
+        self._handshake()
+
+    def _handshake(self) -> None:
+        """Wait for the worker's "ready": before it, nothing of the submission has run, so a worker
+        that dies or stays silent is the grader's failure (GraderFailure), not the student's."""
+        deadline = time.monotonic() + START_TIMEOUT
+        try:
+            _, meta = protocol.read_message(lambda n: self._reader.read(n, deadline))
+            if meta.get("status") == "ready":
+                return
+            why = "it answered something else than ready"
+        except _Timeout:
+            why = f"it was not ready after {_seconds(START_TIMEOUT)}"
+        except (EOFError, OSError, protocol.ProtocolError):
+            why = self._death_reason().replace(" before returning a result", "")
+        printed, _ = self._printed()
+        self.stop()
+        tail = printed.strip().splitlines()[-1:] if printed.strip() else []
+        raise GraderFailure(f"the worker did not start: {why}" + (f" ({tail[0][:300]})" if tail else ""))
 
     def stop(self) -> None:
         """End the worker, its process group and everything it started."""

@@ -34,15 +34,24 @@ STUDENT_USER = "kitstudent"
 def student_account(what: str, user: str = STUDENT_USER):
     """An unprivileged user that can run this Python and numpy and read the kit; yields its name.
 
-    Needs root (see ``require_root``). Creates the user when it is missing, and gives others
+    Needs root (see ``require_root``). Creates the user when it is missing, gives others
     search permission on every folder above the interpreter, numpy and the kit (``/root`` is
-    0700 here); the permissions are restored afterwards, also when the test fails.
+    0700 here), and makes ``checks/fixtures/`` readable by root alone; the permissions are
+    restored afterwards, also when the test fails.
     """
     require_root(what)
     if subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user],
                        check=True, capture_output=True)
     changed = []
+    # The expected values must be readable by root alone, or the grader refuses to run student code as
+    # another user (worker.preflight): lock them for the test, as an instructor does.
+    fixtures = KIT_ROOT / "checks" / "fixtures"
+    for path in [fixtures] + sorted(fixtures.rglob("*")):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            changed.append((path, mode))
+            os.chmod(path, mode & 0o700)
     for path in (Path(sys.executable).resolve().parent, Path(np.__file__).resolve().parent, KIT_ROOT):
         for folder in [path] + list(path.parents):
             mode = stat.S_IMODE(folder.stat().st_mode)

@@ -113,7 +113,7 @@ class Batch:
         self.options = {"timeout": timeout, "memory": memory_mb, "hidden": hidden, "user": user, "format": FORMAT}
         self.hash = grader_hash(self.options)
         self.lock = threading.Lock()
-        self.counts = {"graded": 0, "skipped": 0, "failed": 0}
+        self.counts = {"graded": 0, "skipped": 0, "not graded": 0}
         self.done = 0
         self.total = 0
         self.begin = time.monotonic()
@@ -126,7 +126,8 @@ class Batch:
             record = json.loads((self.feedback / f"{entry.student}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if record.get("content_hash") == content and record.get("grader_hash") == self.hash and "report" in record:
+        if record.get("content_hash") == content and record.get("grader_hash") == self.hash and "report" in record \
+                and record["report"].get("graded", True) is True:  # a run that was not graded is run again
             return record
         return None
 
@@ -148,7 +149,7 @@ class Batch:
         record = self._record(entry, content, graded)
         self._write(entry, record, graded)
         shutil.rmtree(folder, ignore_errors=True)
-        self._tick(entry, record, "failed" if problem else "graded")
+        self._tick(entry, record, "not graded" if problem else "graded")
         return record
 
     def _record(self, entry: Entry, content: Optional[str], graded: GradeReport) -> Dict[str, Any]:
@@ -166,7 +167,7 @@ class Batch:
         except Exception as error:  # an internal error with one student must not stop the class
             reason = f"internal error while grading: {type(error).__name__}: {error}"
             record = self._record(entry, None, GradeReport.not_run(entry.student, self.checks, reason))
-            self._tick(entry, record, "failed")
+            self._tick(entry, record, "not graded")
             return record
 
     def _run(self, staged: Path, name: str) -> Tuple[Optional[GradeReport], Optional[str]]:
@@ -203,8 +204,9 @@ class Batch:
             if self.progress is None:
                 return
             line = (f"[{self.done}/{self.total}] graded {self.counts['graded']}, skipped {self.counts['skipped']}, "
-                    f"not finished {self.counts['failed']}, {time.monotonic() - self.begin:.0f} s; "
-                    f"{entry.student}: {record['score']:g}/{record['max_score']:g}")
+                    f"not graded {self.counts['not graded']}, {time.monotonic() - self.begin:.0f} s; "
+                    f"{entry.student}: " + (f"{record['score']:g}/{record['max_score']:g}" if kind != "not graded"
+                                            else "not graded"))
             tty = getattr(self.progress, "isatty", lambda: False)()
             self.progress.write(("\r\033[K" + line) if tty else line + "\n")
             self.progress.flush()
@@ -236,7 +238,11 @@ class Batch:
         writer = csv.writer(rows)
         writer.writerow(["student", "total"] + names + ["notes"])
         for record in records:
-            writer.writerow([record["student"]] + GradeReport.from_dict(record["report"]).csv_row(names))
+            report = GradeReport.from_dict(record["report"])
+            if report.graded:
+                writer.writerow([record["student"]] + report.csv_row(names))
+            else:  # no number: a spreadsheet must not read a grader's failure as a zero
+                writer.writerow([record["student"], "not graded"] + [""] * len(names) + [" | ".join(report.notes)])
         write_text(self.out, rows.getvalue())
 
 
@@ -283,12 +289,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not Path(args.submissions).is_dir():
         parser.error(f"{args.submissions} is not a folder")
     if args.user:
-        from ..worker import student_account
+        from ..worker import GraderFailure, preflight
 
         try:
-            student_account(args.user)
-        except ValueError as error:
-            parser.error(str(error))
+            preflight(args.user)
+        except GraderFailure as failure:
+            print(f"batch: refused: {failure}", file=sys.stderr)
+            return 2
     elif os.name == "posix" and os.geteuid() == 0:
         print("warning: running as root without --user: student code runs as root", file=sys.stderr)
     batch = Batch(Path(args.submissions), Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout,
@@ -297,7 +304,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     students = f"{len(records)} student" + ("" if len(records) == 1 else "s")
     print(f"Wrote {args.out} ({students}) and their feedback in {batch.feedback}/ "
           f"({batch.counts['graded']} graded, {batch.counts['skipped']} unchanged, "
-          f"{batch.counts['failed']} not finished)")
+          f"{batch.counts['not graded']} not graded)")
+    ungraded = [r["student"] for r in records if not r["report"].get("graded", True)]
+    if ungraded:
+        print(f"Not graded (the grader failed, not their code; the next run grades them): {', '.join(ungraded)}",
+              file=sys.stderr)
+        return 1
     return 0
 
 

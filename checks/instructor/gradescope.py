@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -146,30 +145,14 @@ def _lock_down(source: Path, results: Path) -> None:
             path.unlink()
 
 
-def _preflight(user: str, staged: Path, workdir: Path) -> None:
-    """Check that ``user`` can run the interpreter, import numpy and read the grader and the copy."""
-    probe = ("import numpy, sys; open(sys.argv[1], 'rb').read(); "
-             "import os; os.listdir(sys.argv[2])")
+def _preflight(user: str, staged: Path) -> None:
+    """``worker.preflight``: the user can run the worker and read the copy, and cannot read the fixtures."""
+    from ..worker import GraderFailure, preflight
+
     try:
-        done = subprocess.run(
-            [sys.executable, "-I", "-c", probe, str(GRADER_DIR / "child.py"), str(staged)],
-            user=user, group=_group(user), extra_groups=[], cwd=str(workdir),
-            stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
-        )
-    except (OSError, subprocess.SubprocessError) as error:
-        raise SetupError(f"the user {user!r} cannot start {sys.executable}: {error}") from None
-    if done.returncode != 0:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        raise SetupError(
-            f"the user {user!r} cannot run the grader's worker ({tail[0]}): the interpreter, numpy's "
-            "site-packages and the autograder's source must be readable by every user"
-        )
-
-
-def _group(user: str) -> int:
-    import pwd
-
-    return pwd.getpwnam(user).pw_gid
+        preflight(user, submission=staged)
+    except GraderFailure as failure:
+        raise SetupError(str(failure)) from None
 
 
 def _student_user() -> Optional[str]:
@@ -191,7 +174,7 @@ def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, An
     from ..grader import Grader
     from ..intake import stage
     from ..reference import Reference
-    from ..worker import Limits
+    from ..worker import GraderFailure, Limits
 
     begin = time.monotonic()
     root = Path(root)
@@ -207,10 +190,13 @@ def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, An
         given = source / "given"
         intake = stage(root / "submission", scratch / "submission", given=given if given.is_dir() else None)
         if user is not None:
-            _preflight(user, intake.folder, scratch)
+            _preflight(user, intake.folder)
         grader = Grader(Limits(timeout=timeout, memory_mb=memory_mb, user=user), include_hidden=True,
                         reference=Reference("fixtures"))
-        graded = grader.grade(intake.folder, name="your submission")  # every student process has ended here
+        try:
+            graded = grader.grade(intake.folder, name="your submission")  # every student process has ended here
+        except GraderFailure as failure:  # no results.json: Gradescope shows a failed run, not a score
+            raise SetupError(f"the submission could not be graded: {failure}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     graded.add_notes_first(intake.notes)
