@@ -3,7 +3,7 @@
 The student's commands:
 
     python -m checks [options]              grade assignment/ (the student copy)
-    python -m checks grade DIR [options]    grade any folder with the assignment's layout
+    python -m checks grade PATH [options]   grade a folder with the assignment's layout, or a zip
     python -m checks collect [--out ZIP]    grade assignment/ and write the submission zip to hand in
 
 The instructor's commands (checks/instructor/, which the student release leaves out):
@@ -43,7 +43,8 @@ def _grade_parser() -> argparse.ArgumentParser:
         description="Grade a submission: a folder with the assignment's modules (layers.py, ...).",
     )
     parser.add_argument("folder", nargs="?", default=str(ASSIGNMENT_DIR),
-                        help="the folder to grade (default: the kit's assignment/)")
+                        help="the folder or zip to grade (default: the kit's assignment/); a zip is taken "
+                             "in as batch takes it (what cannot be graded becomes a note)")
     parser.add_argument("--json", metavar="PATH", help="also write the result as Gradescope's results.json")
     parser.add_argument("--only", metavar="NAME", help="grade the checks of one function (e.g. relu_forward)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
@@ -66,7 +67,10 @@ def _grade(argv: List[str]) -> int:
     try:
         grader = Grader(Limits(timeout=args.timeout, memory_mb=args.memory),
                         include_hidden=args.hidden, only=args.only)
-        result = grader.grade(Path(args.folder))
+        if Path(args.folder).is_file():
+            result = _grade_archive(grader, Path(args.folder))
+        else:
+            result = grader.grade(Path(args.folder))
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -81,6 +85,27 @@ def _grade(argv: List[str]) -> int:
         result.write_json(Path(args.json))
         print(f"Wrote {args.json}")
     return 0
+
+
+def _grade_archive(grader, archive: Path):
+    """Grade a zip (or a single .py) the way ``batch`` takes in a student's hand-in."""
+    import shutil
+    import tempfile
+
+    from .intake import given_modules, stage
+
+    scratch = Path(tempfile.mkdtemp(prefix="kit-grade-zip-"))
+    try:
+        given = scratch / "given"
+        given.mkdir()
+        for path in given_modules(ASSIGNMENT_DIR) if ASSIGNMENT_DIR.is_dir() else []:
+            shutil.copyfile(path, given / path.name)
+        intake = stage(archive, scratch / "submission", given=given)
+        result = grader.grade(intake.folder, name=str(archive))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    result.add_notes_first(intake.notes)
+    return result
 
 
 def _assign(argv: List[str]) -> int:

@@ -102,13 +102,15 @@ def _kill_tree(pid: int) -> None:
 
 class Batch:
     def __init__(self, folder: Path, out: Path, jobs: int = 2, force: bool = False, timeout: float = 5.0,
-                 memory_mb: int = 2048, hidden: bool = False, user: Optional[str] = None, progress=sys.stderr):
+                 memory_mb: int = 2048, hidden: bool = False, user: Optional[str] = None, progress=sys.stderr,
+                 students: Optional[List[str]] = None):
         from ..suite import all_checks
 
         self.folder, self.out = Path(folder), Path(out)
         self.feedback = self.out.with_suffix("") if self.out.suffix else self.out.with_name(self.out.name + "-feedback")
         self.jobs, self.force, self.timeout, self.memory_mb = max(1, jobs), force, timeout, memory_mb
         self.hidden, self.user, self.progress = hidden, user, progress
+        self.students = set(students or [])  # graded again even when unchanged (--student)
         self.checks = all_checks(include_hidden=hidden)
         self.options = {"timeout": timeout, "memory": memory_mb, "hidden": hidden, "user": user, "format": FORMAT}
         self.hash = grader_hash(self.options)
@@ -120,7 +122,7 @@ class Batch:
 
     # ------------------------------------------------------------------ one student
     def _previous(self, entry: Entry, content: str) -> Optional[Dict[str, Any]]:
-        if self.force:
+        if self.force or entry.student in self.students:
             return None
         try:
             record = json.loads((self.feedback / f"{entry.student}.json").read_text(encoding="utf-8"))
@@ -279,6 +281,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "named after it (grades.csv -> grades/)")
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="students graded at once")
     parser.add_argument("--force", action="store_true", help="grade again even what has not changed")
+    parser.add_argument("--student", nargs="+", metavar="NAME", default=[],
+                        help="grade these students again even when unchanged (the others as usual)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="time limit of one check")
     parser.add_argument("--memory", type=int, default=2048, metavar="MB", help="memory limit of a worker")
     parser.add_argument("--hidden", action="store_true", help="include the hidden checks")
@@ -288,6 +292,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error("--timeout must be positive, --memory at least 256 (MB) and --jobs at least 1")
     if not Path(args.submissions).is_dir():
         parser.error(f"{args.submissions} is not a folder")
+    known = [entry.student for entry in discover(Path(args.submissions))]
+    unknown = [name for name in args.student if name not in known]
+    if unknown:
+        print(f"batch: no student named {', '.join(unknown)} in {args.submissions}; the students are: "
+              f"{', '.join(known) or '(none)'}", file=sys.stderr)
+        return 2
     if args.user:
         from ..worker import GraderFailure, preflight
 
@@ -299,7 +309,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     elif os.name == "posix" and os.geteuid() == 0:
         print("warning: running as root without --user: student code runs as root", file=sys.stderr)
     batch = Batch(Path(args.submissions), Path(args.out), jobs=args.jobs, force=args.force, timeout=args.timeout,
-                  memory_mb=args.memory, hidden=args.hidden, user=args.user)
+                  memory_mb=args.memory, hidden=args.hidden, user=args.user, students=args.student)
     records = batch.run()
     students = f"{len(records)} student" + ("" if len(records) == 1 else "s")
     print(f"Wrote {args.out} ({students}) and their feedback in {batch.feedback}/ "
