@@ -1,5 +1,6 @@
 """The weight-scale experiment of the Batch Normalization notebook, and the command that
-reproduces its figure from the reference solutions.
+reproduces its figure (from the reference solutions, or from your assignment/ where
+solutions/ is absent, as in the student release).
 
 Batch normalization vs no normalization at 16 weight scales np.logspace(0, -4, 16): a
 net with five hidden layers of 100 units, trained on 1,000 MNIST digits with plain SGD
@@ -12,7 +13,7 @@ From the kit's folder:
     python notebooks/bn_figure.py --out fig.png --json numbers.json
 
 The notebook calls the same functions with the student's FullyConnectedNet and Trainer
-(from assignment/); the command uses the ones of solutions/.
+(from assignment/); the command uses the ones of solutions/ when it is there.
 
 A run whose loss becomes NaN or infinite (the Trainer raises FloatingPointError) is
 recorded as diverged: its curve continues at chance accuracy (0.1) from that epoch on,
@@ -178,13 +179,16 @@ def main(argv=None):
                         help="where to write the 4x4 figure (PNG)")
     parser.add_argument("--json", default=os.path.join(ROOT, "docs", "bn_weight_scale.json"),
                         help="where to write the numbers (JSON)")
-    parser.add_argument("--package", default="solutions", choices=("solutions", "assignment"),
-                        help="whose FullyConnectedNet to train (default: solutions)")
+    parser.add_argument("--package", default=None, choices=("solutions", "assignment"),
+                        help="whose FullyConnectedNet to train (default: solutions, or assignment where "
+                             "solutions/ is absent, as in the student release)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
 
     if ROOT not in sys.path:
         sys.path.insert(0, ROOT)
+    if args.package is None:
+        args.package = "solutions" if os.path.isdir(os.path.join(ROOT, "solutions")) else "assignment"
     import importlib
     fc_net = importlib.import_module(f"{args.package}.fc_net")
     trainer = importlib.import_module(f"{args.package}.trainer")
@@ -192,8 +196,13 @@ def main(argv=None):
 
     start = time.perf_counter()
     data = load_data(data_module.load_mnist)
-    result = weight_scale_experiment(fc_net.FullyConnectedNet, trainer.Trainer, data,
-                                     verbose=not args.quiet)
+    try:
+        result = weight_scale_experiment(fc_net.FullyConnectedNet, trainer.Trainer, data,
+                                         verbose=not args.quiet)
+    except NotImplementedError as error:  # the student's copy, before its functions are written
+        print(f"bn_figure.py trains {args.package}/'s FullyConnectedNet, which cannot run yet: {error}",
+              file=sys.stderr)
+        return 1
     result["summary"] = summarize(result)
     result["package"] = args.package
     result["seconds"] = round(time.perf_counter() - start, 1)

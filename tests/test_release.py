@@ -252,3 +252,20 @@ def test_release_installs_in_a_fresh_venv_grades_the_stubs_zero_and_compiles_to_
     assert len(pycs) >= len([n for n in names if n.endswith(".py")])
     found = {str(p.relative_to(folder)): leaks(p.name, p.read_bytes()) for p in pycs}
     assert not any(found.values()), {k: v for k, v in found.items() if v}
+
+
+def test_the_bn_figure_command_runs_on_the_students_copy_and_stops_at_the_first_stub(release, tmp_path):
+    """In the release there is no solutions/: bn_figure.py trains assignment/'s net, and says which stub stops it."""
+    _, _, folder = release
+    done = _run([sys.executable, "notebooks/bn_figure.py", "--quiet", "--out", str(tmp_path / "f.png"),
+                 "--json", str(tmp_path / "f.json")], cwd=folder, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "No module named" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert "FullyConnectedNet.__init__ is not implemented yet (assignment/fc_net.py)" in done.stderr
+
+
+def test_the_students_package_says_what_it_is(release):
+    _, _, folder = release
+    text = (folder / "assignment" / "__init__.py").read_text()
+    assert "In ``assignment/``, the student's copy, each answer is a" in text
+    assert not text.startswith('"""Reference solutions')
