@@ -390,7 +390,10 @@ def follow_dependencies(checks: List[Check], results: List[CheckResult], entered
             else:
                 notes.append(f"This check also runs your {callee}, which fails {failing[callee]!r}: fix that first.")
         if notes:
-            result.feedback = "\n".join(notes[:3] + [result.feedback])
+            # a known mistake of this function would be a guess: the failing part explains the failure
+            lines = [line for line in result.feedback.split("\n") if not line.startswith("This looks like a known mistake")]
+            result.feedback = "\n".join(notes[:3] + lines)
+            result.mistake = None
 
 
 def _where_graded(check: Check) -> str:

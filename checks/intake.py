@@ -19,13 +19,14 @@ archive's headers, which a bomb can fake.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .layout import MODULE_FILES
 
@@ -49,6 +50,7 @@ class Intake:
     folder: Path  # the staged copy to grade (may be empty)
     notes: List[str] = field(default_factory=list)  # what could not be taken in, for the feedback
     files: List[str] = field(default_factory=list)  # the .py files staged
+    manifest: Optional[Dict[str, Any]] = None  # the manifest.json that `collect` wrote, if handed in
 
 
 class Refused(Exception):
@@ -197,13 +199,27 @@ def _not_python(data: bytes) -> Optional[str]:
     return None
 
 
-def _stage_entries(entries: List[Entry], dest: Path, notes: List[str]) -> List[str]:
+MANIFEST = "manifest.json"  # what `python -m checks collect` puts beside the modules
+MAX_MANIFEST_BYTES = 64 * 1024
+
+
+def _stage_entries(entries: List[Entry], dest: Path, notes: List[str],
+                   found: Optional[Dict[str, bytes]] = None) -> List[str]:
+    """Copy the .py files at the package's level into ``dest``; a manifest.json there goes to ``found``."""
     prefix = _package_prefix([e[0] for e in entries], notes)
     if prefix is None:
         return []
     staged = []
     for path, size, read in entries:
         folder, _, name = path.rpartition("/")
+        if folder == prefix and name == MANIFEST and found is not None and (size or 0) <= MAX_MANIFEST_BYTES:
+            try:
+                data = read()
+            except Exception:  # an unreadable manifest is as good as none
+                continue
+            if len(data) <= MAX_MANIFEST_BYTES:
+                found[MANIFEST] = data
+            continue
         if folder != prefix or not name.endswith(".py") or not name.isascii() or name.startswith("."):
             continue
         if size is not None and size > MAX_PY_BYTES:
@@ -249,6 +265,7 @@ def stage(source: Path, dest: Path, given: Optional[Path] = None, limits: ZipLim
     intake = Intake(dest)
     notes = intake.notes
     label = source.name
+    found: Dict[str, bytes] = {}  # the manifest.json handed in beside the modules, if any
     try:
         info = os.lstat(source)
     except FileNotFoundError:
@@ -265,13 +282,13 @@ def stage(source: Path, dest: Path, given: Optional[Path] = None, limits: ZipLim
             if _package_prefix([e[0] for e in entries], []) is None:
                 zips = [e for e in entries if "/" not in e[0] and e[0].lower().endswith(".zip")]
                 if len(zips) == 1:
-                    intake.files = _stage_zip(source / zips[0][0], dest, limits, notes)
-                    return _finish(intake, given)
-            intake.files = _stage_entries(entries, dest, notes)
+                    intake.files = _stage_zip(source / zips[0][0], dest, limits, notes, found)
+                    return _finish(intake, given, found)
+            intake.files = _stage_entries(entries, dest, notes, found)
         elif not stat.S_ISREG(info.st_mode):
             notes.append(f"the submission {label} is not a regular file or folder: nothing could be graded")
         elif _is_zip(source):
-            intake.files = _stage_zip(source, dest, limits, notes)
+            intake.files = _stage_zip(source, dest, limits, notes, found)
         elif label.endswith(".py"):
             data = _regular_file_bytes(source, MAX_PY_BYTES)
             intake.files = _stage_entries([(label, len(data), lambda: data)], dest, notes)
@@ -284,13 +301,14 @@ def stage(source: Path, dest: Path, given: Optional[Path] = None, limits: ZipLim
         notes.append(f"the submission {label} was refused: {refused}; nothing could be graded")
     except OSError as error:
         notes.append(f"the submission {label} could not be read ({error.strerror or error})")
-    return _finish(intake, given)
+    return _finish(intake, given, found)
 
 
-def _stage_zip(path: Path, dest: Path, limits: ZipLimits, notes: List[str]) -> List[str]:
+def _stage_zip(path: Path, dest: Path, limits: ZipLimits, notes: List[str],
+               found: Optional[Dict[str, bytes]] = None) -> List[str]:
     try:
         with zipfile.ZipFile(path) as archive:
-            return _stage_entries(_zip_entries(archive, limits, notes), dest, notes)
+            return _stage_entries(_zip_entries(archive, limits, notes), dest, notes, found)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as error:
         _empty(dest)
         notes.append(f"{path.name} is not a valid zip archive ({error}): nothing could be graded")
@@ -302,7 +320,47 @@ def _empty(folder: Path) -> None:
         item.unlink()
 
 
-def _finish(intake: Intake, given: Optional[Path]) -> Intake:
+def _check_manifest(intake: Intake, data: Optional[bytes]) -> None:
+    """Read the handed-in manifest and note the files changed since ``collect`` wrote it."""
+    if data is None:
+        return
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        intake.notes.append(f"{MANIFEST} could not be read: it was ignored")
+        return
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        intake.notes.append(f"{MANIFEST} lists no files: it was ignored")
+        return
+    intake.manifest = manifest
+    changed = []
+    for name in intake.files:
+        digest = hashlib.sha256((intake.folder / name).read_bytes()).hexdigest()
+        if name not in files:
+            changed.append(f"{name} (added)")
+        elif files[name] != digest:
+            changed.append(f"{name} (changed)")
+    changed += [f"{name} (removed)" for name in sorted(files) if name not in intake.files]
+    if changed:
+        intake.notes.append(f"edited after collect: {', '.join(changed)}; the files differ from the {MANIFEST} "
+                            "that `python -m checks collect` wrote")
+
+
+def public_score_note(intake: Intake, report: Any) -> None:
+    """Note, neutrally, when the local public score in the manifest differs from this grade's."""
+    manifest = intake.manifest or {}
+    local = manifest.get("local_score")
+    if isinstance(local, bool) or not isinstance(local, (int, float)):
+        return
+    here = round(sum(r.score for r in report.results if not r.hidden), 6)
+    if abs(float(local) - here) > 1e-9:
+        report.add_note(f"local score {float(local):g}, here {here:g} (the public checks; a bug can show on "
+                        "some inputs and not on others)")
+
+
+def _finish(intake: Intake, given: Optional[Path], found: Optional[Dict[str, bytes]] = None) -> Intake:
+    _check_manifest(intake, (found or {}).get(MANIFEST))
     present = set(intake.files)
     missing = [f"{m}.py" for m in MODULE_FILES if f"{m}.py" not in present]
     if present and missing:

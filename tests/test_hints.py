@@ -68,3 +68,24 @@ def test_no_factor_hint_for_a_near_miss_or_for_values_that_are_not_one_scale():
     with pytest.raises(compare.Failed) as failure:
         compare.close(mixed, expected, "x", factors={"N = 3, the batch size": 3})
     assert "N = 3" not in str(failure.value)
+
+
+def test_test_mode_on_batch_statistics_is_named_by_its_behaviour_and_the_net_names_the_part(tmp_path):
+    """A student's test branch that normalizes with the batch's statistics (helper review, case s05)."""
+    report = Grader().grade(edited_solutions(
+        tmp_path, "bn_layers", "        xhat = (x - running_mean) / np.sqrt(running_var + eps)\n",
+        "        xhat = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)\n"))
+    results = {r.name: r for r in report.results}
+    test_mode = results["batchnorm_forward: test mode"].feedback
+    assert "test mode normalizes with the batch's own statistics" in test_mode, test_mode
+    scores = results["FullyConnectedNet.loss: scores"]
+    assert scores.feedback.startswith("FullyConnectedNet.loss calls your batchnorm_forward, which fails"), scores.feedback
+    assert "bn_param[mode]" not in scores.feedback and scores.mistake is None
+
+
+def test_a_flat_x_in_the_forwards_cache_is_mentioned_by_the_flat_dx_hint(tmp_path):
+    """affine_forward caching the flattened x makes a correct affine_backward return dx flat (case s30)."""
+    old = "    out = x.reshape(x.shape[0], -1) @ w + b\n    cache = (x, w)\n"
+    new = "    x = x.reshape(x.shape[0], -1)\n    out = x @ w + b\n    cache = (x, w)\n"
+    text = feedback(tmp_path, "affine_backward", "layers", old, new)
+    assert "if affine_forward put the flattened x in its cache, keep the original x there instead" in text, text

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..files import write_text
-from ..intake import fingerprint, given_modules, stage
+from ..intake import fingerprint, given_modules, public_score_note, stage
 from ..report import GradeReport
 
 GRADER_DIR = Path(__file__).resolve().parents[1]
@@ -147,6 +147,8 @@ class Batch:
         graded, problem = self._run(intake.folder, name)
         if graded is None:
             graded = GradeReport.not_run(name, self.checks, problem)
+        else:
+            public_score_note(intake, graded)
         graded.add_notes_first(intake.notes)
         record = self._record(entry, content, graded)
         self._write(entry, record, graded)

@@ -646,7 +646,8 @@ def _check_dropout_net(label, loss, grads, numeric, shapes, without_dropout_loss
             raise Failed(
                 f"for {label}, grads[{last!r}] sums to {total:.6g} over the classes instead of 0 (the softmax "
                 "gradient of each sample sums to 0): is dropout (or something else) applied after the last "
-                "affine layer? The last layer is affine - softmax only."
+                f"affine layer, or is {last} regularized? The last layer is affine - softmax only, and the L2 "
+                "term covers the weight matrices alone (no biases, gammas or betas)."
             )
 
 
@@ -789,7 +790,9 @@ def _combined_judge(got, want):
         compare.close(first.get("running_mean"), want["stats"][0]["running_mean"],
                       "bn_params[0]['running_mean'] after loss(X, y)")
     except Failed as failure:
-        raise Failed(f"batch normalization does not run (in train mode) when dropout is on too, for {label}\n"
+        raise Failed(f"bn_params[0]'s running statistics after loss(X, y) are not those of batch normalization "
+                     f"in train mode, for {label} (does each layer get its own self.bn_params[i], in train mode, "
+                     f"with dropout on too?)\n"
                      f"{failure}") from None
     for i in range(1, len(SMALL["hidden"]) + 1):
         scale = max(float(np.max(np.abs(grads[f"W{i}"]))), 1e-8)

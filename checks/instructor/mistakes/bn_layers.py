@@ -119,10 +119,9 @@ mistake_edit(
 )
 
 
-@mistake("batchnorm_forward", "test mode is ignored (bn_param[mode] = mode instead of bn_param['mode'] = mode): "
-         "the batch statistics are used at test time",
-         "read the mode with the string key, mode = bn_param['mode'], and in test mode normalize with "
-         "running_mean and running_var")
+@mistake("batchnorm_forward", "test mode normalizes with the batch's own statistics, as train mode does",
+         "in test mode normalize with running_mean and running_var, never the batch's mean and variance; "
+         "check that the mode is read with the string key, bn_param['mode']")
 def batchnorm_forward_mode_ignored(x, gamma, beta, bn_param):
     mode = "train"
     bn_param[mode] = mode  # meant to record the mode: the key 'mode' is never read

@@ -23,7 +23,9 @@ def affine_forward_no_bias(x, w, b):
     return x.reshape(x.shape[0], -1) @ w, (x, w)
 
 
-@mistake("affine_backward", "dx is returned flat", "reshape dx back to x's original shape: dx.reshape(x.shape)")
+@mistake("affine_backward", "dx is returned flat",
+         "dx must have the shape of the original x: dx.reshape(x.shape), with the x of the cache; if "
+         "affine_forward put the flattened x in its cache, keep the original x there instead")
 def affine_backward_flat_dx(dout, cache):
     x, w = cache
     return dout @ w.T, x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=0)
