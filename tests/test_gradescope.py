@@ -125,6 +125,11 @@ def test_the_zip_follows_gradescopes_contract(autograder_zip):
     assert "given/validation.py" in names
     assert f'"numpy=={np.__version__}"' in setup and "useradd" in setup
     assert 'chmod 0700 "$SOURCE/checks/fixtures"' in setup
+    # the system's interpreter, and a build that fails when the student user cannot run it
+    assert "PY3=/usr/bin/python3" in setup and '"$PY3" -m venv' in setup
+    assert 'runuser -u student -- /opt/kit-venv/bin/python -c "import numpy"' in setup and "exit 1" in setup
+    syntax = subprocess.run(["bash", "-n"], input=setup, text=True, capture_output=True)
+    assert syntax.returncode == 0, syntax.stderr
 
 
 # --------------------------------------------------------------------------- grading

@@ -44,15 +44,26 @@ SETUP_SH = """\
 # Pick a base image whose python3 numpy {numpy} supports (Ubuntu 24.04: Python 3.12).
 set -euo pipefail
 SOURCE="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
-if ! command -v python3 >/dev/null 2>&1 || ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
+# The system's interpreter, where there is one: a python3 found first on PATH may live in a
+# folder the student user cannot enter (a pyenv build under /root), and then nothing could run.
+PY3=/usr/bin/python3
+if [ ! -x "$PY3" ] || ! "$PY3" -c "import venv, ensurepip" >/dev/null 2>&1; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv
 fi
-python3 -m venv {venv}
+[ -x "$PY3" ] || PY3="$(command -v python3)"
+"$PY3" -m venv {venv}
 {venv}/bin/python -m pip install --no-cache-dir --disable-pip-version-check "numpy=={numpy}"
 chmod -R a+rX {venv}
 # The unprivileged user that runs student code.
 id -u {user} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {user}
+# That user must be able to start the venv's python and import numpy, or every submission
+# would fail at grading time: check it now, while the image is built.
+if ! runuser -u {user} -- {venv}/bin/python -c "import numpy" >/dev/null 2>&1; then
+    echo "setup.sh: the user {user} cannot run {venv}/bin/python with numpy; every folder above" \
+         "$(readlink -f {venv}/bin/python) must be searchable by others (chmod o+x), or use /usr/bin/python3" >&2
+    exit 1
+fi
 # The grader is readable by everyone; its fixtures (the expected values) by root alone.
 chown -R root:root "$SOURCE"
 chmod -R a+rX,go-w "$SOURCE"
@@ -172,7 +183,7 @@ def _student_user() -> Optional[str]:
 def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, Any]:
     """Grade ``root/submission`` and write ``root/results/results.json``; returns what was written."""
     from ..grader import Grader
-    from ..intake import stage
+    from ..intake import public_score_note, stage
     from ..reference import Reference
     from ..worker import GraderFailure, Limits
 
@@ -199,6 +210,7 @@ def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, An
             raise SetupError(f"the submission could not be graded: {failure}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    public_score_note(intake, graded)
     graded.add_notes_first(intake.notes)
     graded.seconds = time.monotonic() - begin
     graded.extra["student_user"] = user
