@@ -38,12 +38,13 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..files import write_text
+from . import class_report
 from ..intake import fingerprint, given_modules, public_score_note, stage
 from ..report import GradeReport
 
 GRADER_DIR = Path(__file__).resolve().parents[1]
 KIT_DIR = GRADER_DIR.parent
-FORMAT = 2  # of the per-student JSON
+FORMAT = 3  # of the per-student JSON (3: with the fingerprints of the graded functions)
 
 
 @dataclass
@@ -112,6 +113,7 @@ class Batch:
         self.hidden, self.user, self.progress = hidden, user, progress
         self.students = set(students or [])  # graded again even when unchanged (--student)
         self.checks = all_checks(include_hidden=hidden)
+        self.functions = list(dict.fromkeys((c.module, c.function) for c in self.checks))  # for the pairs
         self.options = {"timeout": timeout, "memory": memory_mb, "hidden": hidden, "user": user, "format": FORMAT}
         self.hash = grader_hash(self.options)
         self.lock = threading.Lock()
@@ -143,6 +145,7 @@ class Batch:
         folder.mkdir()
         os.chmod(folder, 0o755)
         intake = stage(entry.path, folder / "submission", given=given)
+        functions = class_report.fingerprints(intake.folder, KIT_DIR / "assignment", self.functions)
         name = f"{entry.student} ({entry.path.name})"
         graded, problem = self._run(intake.folder, name)
         if graded is None:
@@ -151,6 +154,7 @@ class Batch:
             public_score_note(intake, graded)
         graded.add_notes_first(intake.notes)
         record = self._record(entry, content, graded)
+        record["functions"] = functions
         self._write(entry, record, graded)
         shutil.rmtree(folder, ignore_errors=True)
         self._tick(entry, record, "not graded" if problem else "graded")
@@ -234,7 +238,24 @@ class Batch:
         if self.progress is not None and getattr(self.progress, "isatty", lambda: False)():
             self.progress.write("\n")
         self._csv(records)
+        self._report(records)
         return records
+
+    @property
+    def report_path(self) -> Path:
+        """``report.html``, beside the CSV."""
+        return self.out.parent / "report.html"
+
+    def _report(self, records: List[Dict[str, Any]]) -> None:
+        from ..reference import stored_signatures
+
+        try:
+            titles = {str(s["id"]): str(s["title"]) for entries in stored_signatures().values() for s in entries}
+        except Exception:  # no stored signatures: the report names the mistakes by id
+            titles = {}
+        data = class_report.report_data(records, self.checks, titles)
+        feedback = {r["student"]: GradeReport.from_dict(r["report"]).text(verbose=True) for r in records}
+        write_text(self.report_path, class_report.render(data, feedback, title=f"Class report: {self.folder.name}"))
 
     def _csv(self, records: List[Dict[str, Any]]) -> None:
         names = [c.name for c in self.checks]
@@ -314,7 +335,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                   memory_mb=args.memory, hidden=args.hidden, user=args.user, students=args.student)
     records = batch.run()
     students = f"{len(records)} student" + ("" if len(records) == 1 else "s")
-    print(f"Wrote {args.out} ({students}) and their feedback in {batch.feedback}/ "
+    print(f"Wrote {args.out} ({students}), {batch.report_path} and their feedback in {batch.feedback}/ "
           f"({batch.counts['graded']} graded, {batch.counts['skipped']} unchanged, "
           f"{batch.counts['not graded']} not graded)")
     ungraded = [r["student"] for r in records if not r["report"].get("graded", True)]
