@@ -22,9 +22,10 @@ import platform
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .files import write_bytes
+from . import answers
 from .grader import MODULE_FILES, Grader, UsageError
 from .worker import GraderFailure
 from .report import VERSION, GradeReport
@@ -77,12 +78,15 @@ def manifest_for(files: List[Path], report: GradeReport) -> Dict[str, Any]:
     }
 
 
-def write_zip(files: List[Path], manifest: Dict[str, Any], out: Path) -> Path:
-    """Write the submission zip atomically: the files at the top level, then the manifest."""
+def write_zip(files: List[Path], manifest: Dict[str, Any], out: Path, notebooks: Sequence[Path] = ()) -> Path:
+    """Write the submission zip atomically: the files at the top level, the notebooks in
+    ``notebooks/``, then the manifest."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
             archive.writestr(_entry(path.name), path.read_bytes())
+        for path in notebooks:
+            archive.writestr(_entry(f"notebooks/{path.name}"), path.read_bytes())
         archive.writestr(_entry(MANIFEST), json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return write_bytes(out, buffer.getvalue())
 
@@ -94,12 +98,25 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def notebook_files(folder: Path) -> List[Path]:
+    """The kit's notebooks beside the handed-in folder (``notebooks/`` next to ``assignment/``)."""
+    notebooks = Path(folder).resolve().parent / "notebooks"
+    return [notebooks / name for name in answers.NOTEBOOKS if (notebooks / name).is_file()]
+
+
 def collect(folder: Path, out: Path, grader: Optional[Grader] = None) -> Tuple[GradeReport, Dict[str, Any]]:
-    """Grade ``folder`` with the public checks and write ``out``; returns (report, manifest)."""
+    """Grade ``folder`` with the public checks and write ``out`` (the .py files, the notebooks
+    beside the folder, and the manifest); returns (report, manifest)."""
     files = submission_files(Path(folder))
     report = (grader or Grader()).grade(Path(folder))
     manifest = manifest_for(files, report)
-    write_zip(files, manifest, Path(out))
+    notebooks = notebook_files(Path(folder))
+    given: Dict[str, str] = {}
+    for path in notebooks:
+        given.update(answers.from_notebook(path.read_bytes()))
+    manifest["notebooks"] = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in notebooks}
+    manifest["unanswered"] = answers.unanswered(given)
+    write_zip(files, manifest, Path(out), notebooks)
     return report, manifest
 
 
@@ -128,8 +145,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     print(report.text())
     print()
-    print(f"Wrote {args.out}: {len(manifest['files'])} files of {args.folder} and {MANIFEST} "
+    held = f", {len(manifest['notebooks'])} notebooks" if manifest["notebooks"] else ""
+    print(f"Wrote {args.out}: {len(manifest['files'])} files of {args.folder}{held} and {MANIFEST} "
           f"(local score {manifest['local_score']:g} / {manifest['local_max_score']:g}).")
+    if manifest["unanswered"]:
+        print(f"Warning: inline questions not answered yet (their cells still read {answers.PLACEHOLDER}): "
+              f"{', '.join(manifest['unanswered'])}")
     print("Upload this zip to Gradescope. Gradescope grades it again, with a few more checks whose "
           "results appear once grades are published.")
     return 0

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .answers import MAX_NOTEBOOK_BYTES, NOTEBOOKS
+from .answers import from_notebook as answers_from_notebook
 from .layout import MODULE_FILES
 
 MAX_DEPTH = 3  # folders between the submission's root and its modules
@@ -51,6 +53,7 @@ class Intake:
     notes: List[str] = field(default_factory=list)  # what could not be taken in, for the feedback
     files: List[str] = field(default_factory=list)  # the .py files staged
     manifest: Optional[Dict[str, Any]] = None  # the manifest.json that `collect` wrote, if handed in
+    answers: Dict[str, str] = field(default_factory=dict)  # inline answers read from its notebooks
 
 
 class Refused(Exception):
@@ -212,6 +215,12 @@ def _stage_entries(entries: List[Entry], dest: Path, notes: List[str],
     staged = []
     for path, size, read in entries:
         folder, _, name = path.rpartition("/")
+        if name in NOTEBOOKS and found is not None and name not in found and (size or 0) <= MAX_NOTEBOOK_BYTES:
+            try:  # a notebook anywhere in the hand-in: its answers are read as JSON, it is never run
+                found[name] = read()
+            except Exception:
+                pass
+            continue
         if folder == prefix and name == MANIFEST and found is not None and (size or 0) <= MAX_MANIFEST_BYTES:
             try:
                 data = read()
@@ -361,6 +370,9 @@ def public_score_note(intake: Intake, report: Any) -> None:
 
 def _finish(intake: Intake, given: Optional[Path], found: Optional[Dict[str, bytes]] = None) -> Intake:
     _check_manifest(intake, (found or {}).get(MANIFEST))
+    for name in NOTEBOOKS:
+        if name in (found or {}):
+            intake.answers.update(answers_from_notebook(found[name]))
     present = set(intake.files)
     missing = [f"{m}.py" for m in MODULE_FILES if f"{m}.py" not in present]
     if present and missing:

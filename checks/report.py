@@ -51,6 +51,7 @@ class GradeReport:
     notes: List[str] = field(default_factory=list)
     graded: bool = True  # False when the grader could not run this submission's checks at all
     extra: Dict[str, Any] = field(default_factory=dict)  # more of results.json's extra_data
+    answers: Dict[str, str] = field(default_factory=dict)  # the notebooks' inline answers, by question id
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -126,6 +127,10 @@ class GradeReport:
             if r.hidden:
                 entry["visibility"] = "after_published"
             tests.append(entry)
+        for key, text in self.answers.items():  # worth nothing here: a person reads and grades them
+            answered = bool(text) and text != "*write it here*"
+            tests.append({"name": f"Inline answer {key}", "score": 0, "max_score": 0, "status": "passed",
+                          "output": text if answered else "Not answered: the cell still reads *write it here*."})
         output = "\n".join([f"{_points(self.score)} / {_points(self.max_score)} points"]
                            + [f"Note: {note}" for note in self.notes])
         return {
@@ -159,6 +164,6 @@ class GradeReport:
             results = [CheckResult(**{k: v for k, v in r.items() if k in known}) for r in data["results"]]
             return cls(str(data["submission"]), results, float(data.get("seconds", 0.0)),
                        [str(n) for n in data.get("notes", [])], bool(data.get("graded", True)),
-                       dict(data.get("extra", {})))
+                       dict(data.get("extra", {})), {str(k): str(v) for k, v in data.get("answers", {}).items()})
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"not a grade report: {type(error).__name__}: {error}") from None

@@ -231,8 +231,9 @@ In most layers the gradient for example $i$ depends only on example $i$. Why doe
 backward pass of batch normalization need the whole batch: which terms of the formula above
 couple the examples, and what would go wrong if you treated $\mu$ and $\sigma^2$ as constants
 when backpropagating?
-
-**Your answer:** *write it here*
+"""),
+("md", r"""
+**Your answer (bn-q1):** *write it here*
 """),
 ("md", r"""
 ## A fully-connected net with batch normalization
@@ -363,8 +364,9 @@ or better, and what does that say about choosing the weight scale by hand (compa
 'he' initialization, $\sqrt{2/\text{fan\_in}} \approx 0.05$ for 784 inputs and $0.14$ for
 100)? Why can a net *with* batch normalization still struggle at the smallest scales within
 20 epochs?
-
-**Your answer:** *write it here*
+"""),
+("md", r"""
+**Your answer (bn-q2):** *write it here*
 """),
 ("md", r"""
 ## Layer normalization
@@ -451,8 +453,9 @@ Which of the two suffers at a batch size of 5, and why? Name a setting in which 
 not use batch normalization at all, and one in which layer normalization would be a poor
 choice (think about what it means to normalize across the features of one example when the
 features are very different from each other, or when there are few of them).
-
-**Your answer:** *write it here*
+"""),
+("md", r"""
+**Your answer (bn-q3):** *write it here*
 """),
 ("md", r"""
 ## Spatial batch normalization

@@ -106,8 +106,9 @@ What does dropout do at test time, in each implementation? What would go wrong i
 dropped units in train mode but did not scale anything, neither in training nor at test time
 (think of the expected input of the next layer)? And why is it more convenient to scale
 during training (`upscale_in_train`)?
-
-**Your answer:** *write it here*
+"""),
+("md", r"""
+**Your answer (dropout-q1):** *write it here*
 """),
 ("md", r"""
 ## A fully-connected net with dropout
@@ -177,7 +178,8 @@ plt.show()
 Compare the two nets. How does dropout change the gap between training and validation
 accuracy, and why? If you made the hidden layer smaller, would you keep more or fewer units
 (a larger or smaller $p$)?
-
-**Your answer:** *write it here*
+"""),
+("md", r"""
+**Your answer (dropout-q2):** *write it here*
 """),
 ]

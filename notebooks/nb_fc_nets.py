@@ -112,8 +112,9 @@ print("relu_backward error:", rel_error(dx_num, relu_backward(dout, cache)))
 ReLU is not the only nonlinearity: sigmoid and leaky ReLU are others. Which of them can have
 a gradient that is zero (or nearly zero) for a whole batch, so that the layers below stop
 learning? For which inputs does it happen, and how can it happen during training?
-
-**Your answer:** *write it here*
+"""),
+("md", r"""
+**Your answer (fc-q1):** *write it here*
 """),
 ("md", r"""
 ## Sandwich layers and the softmax loss
@@ -217,8 +218,9 @@ plt.show()
 Try overfitting the 50 digits with a five-layer net ([100] * 4 hidden layers) and the same
 learning rate. Which is more sensitive to the initialization scale, the three-layer or the
 five-layer net, and why?
-
-**Your answer:** *write it here*
+"""),
+("md", r"""
+**Your answer (fc-q2):** *write it here*
 """),
 ("md", r"""
 ## Update rules
@@ -306,8 +308,9 @@ AdaGrad keeps $c \leftarrow c + (\nabla_w L)^2$ (a sum, not a moving average) an
 $w \leftarrow w - \eta\,\nabla_w L / (\sqrt{c} + \epsilon)$. What happens to its steps over a
 long training run, and why do RMSProp and Adam not have this problem? What would Adam's first
 steps look like without the bias corrections $1 / (1 - \beta^t)$?
-
-**Your answer:** *write it here*
+"""),
+("md", r"""
+**Your answer (fc-q3):** *write it here*
 """),
 ("md", r"""
 Next: `BatchNormalization.ipynb`, then `Dropout.ipynb`.

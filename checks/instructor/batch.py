@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from ..answers import model_answers
 from ..files import write_text
 from . import class_report
 from ..intake import fingerprint, given_modules, public_score_note, stage
@@ -152,6 +153,7 @@ class Batch:
             graded = GradeReport.not_run(name, self.checks, problem)
         else:
             public_score_note(intake, graded)
+        graded.answers = dict(intake.answers)
         graded.add_notes_first(intake.notes)
         record = self._record(entry, content, graded)
         record["functions"] = functions
@@ -238,8 +240,19 @@ class Batch:
         if self.progress is not None and getattr(self.progress, "isatty", lambda: False)():
             self.progress.write("\n")
         self._csv(records)
+        self._answers_csv(records)
         self._report(records)
         return records
+
+    def _answers_csv(self, records: List[Dict[str, Any]]) -> None:
+        """answers.csv beside the grades: student, question id, answer (for a spreadsheet or an LMS)."""
+        rows = io.StringIO(newline="")
+        writer = csv.writer(rows)
+        writer.writerow(["student", "question", "answer"])
+        for record in records:
+            for key, text in record["report"].get("answers", {}).items():
+                writer.writerow([record["student"], key, text])
+        write_text(self.out.parent / "answers.csv", rows.getvalue())
 
     @property
     def report_path(self) -> Path:
@@ -253,7 +266,8 @@ class Batch:
             titles = {str(s["id"]): str(s["title"]) for entries in stored_signatures().values() for s in entries}
         except Exception:  # no stored signatures: the report names the mistakes by id
             titles = {}
-        data = class_report.report_data(records, self.checks, titles)
+        data = class_report.report_data(records, self.checks, titles,
+                                        model_answers(KIT_DIR / "solutions" / "ANSWERS.md"))
         feedback = {r["student"]: GradeReport.from_dict(r["report"]).text(verbose=True) for r in records}
         write_text(self.report_path, class_report.render(data, feedback, title=f"Class report: {self.folder.name}"))
 

@@ -5,8 +5,10 @@ drawn here as inline SVG (the grader needs numpy alone, and this module not even
 shows the score histogram, the pass rate of every check, the known mistakes with how many
 students made each and who, the time-outs, crashes and submissions not graded, the pairs of
 submissions a person should look at, and every student's feedback behind an in-page anchor.
-The same numbers sit in the page as JSON, in ``<script type="application/json"
-id="report-data">``, for tests and other tools.
+Each inline question shows the model answer of ``solutions/ANSWERS.md`` beside every
+student's answer, so that a person grades one question across the class. The same numbers sit
+in the page as JSON, in ``<script type="application/json" id="report-data">``, for tests and
+other tools.
 
 Pairs to look at: two submissions that share at least ``MIN_SHARED`` identical graded
 functions, counting only functions with at least ``MIN_STATEMENTS`` statements of the
@@ -93,8 +95,9 @@ def similar_pairs(functions: Dict[str, Dict[str, str]]) -> List[Dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- the numbers
-def report_data(records: Sequence[Dict[str, Any]], checks: Sequence[Any], titles: Dict[str, str]) -> Dict[str, Any]:
-    """Everything the page shows, as plain data (the page's JSON block)."""
+def report_data(records: Sequence[Dict[str, Any]], checks: Sequence[Any], titles: Dict[str, str],
+                models: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """Everything the page shows, as plain data (the page's JSON block); ``models``: id -> model answer."""
     from ..report import GradeReport
 
     reports = {r["student"]: GradeReport.from_dict(r["report"]) for r in records}
@@ -131,7 +134,16 @@ def report_data(records: Sequence[Dict[str, Any]], checks: Sequence[Any], titles
         "not_graded": [{"student": name, "why": " | ".join(rep.notes)} for name, rep in reports.items() if not rep.graded],
         "pairs": similar_pairs({r["student"]: r.get("functions") or {} for r in records
                                 if reports[r["student"]].graded}),
+        "questions": _questions(reports, models or {}),
     }
+
+
+def _questions(reports: Dict[str, Any], models: Dict[str, str]) -> List[Dict[str, Any]]:
+    """Each inline question with its model answer and every student's answer, for grading one at a time."""
+    ids = list(models) + sorted({key for rep in reports.values() for key in rep.answers if key not in models})
+    return [{"id": key, "model": models.get(key, ""),
+             "answers": {name: rep.answers[key] for name, rep in reports.items() if key in rep.answers}}
+            for key in ids]
 
 
 def anchor(student: str) -> str:
@@ -191,6 +203,12 @@ def render(data: Dict[str, Any], feedback: Dict[str, str], title: str = "Class r
     pairs = "".join(f"<tr><td>{link(p['students'][0])} and {link(p['students'][1])}</td><td>{len(p['shared'])}</td>"
                     f"<td>{e(', '.join(p['shared']))}</td></tr>" for p in data["pairs"])
     students = "".join(f"<tr><td>{link(s['name'])}</td><td>{_score_text(s)}</td></tr>" for s in data["students"])
+    questions = "".join(
+        f'<h3 id="question-{e(q["id"])}">{e(q["id"])}</h3>'
+        + (f'<p><b>Model answer</b> (solutions/ANSWERS.md):</p><pre>{e(q["model"])}</pre>' if q["model"] else "")
+        + "<table><tr><th>student</th><th>answer</th></tr>"
+        + "".join(f"<tr><td>{link(name)}</td><td><pre>{e(text)}</pre></td></tr>" for name, text in q["answers"].items())
+        + "</table>" for q in data["questions"])
     sections = "".join(f'<section id="{anchor(name)}"><h3>{e(name)}</h3><pre>{e(text)}</pre></section>'
                        for name, text in feedback.items())
     blob = json.dumps(data, sort_keys=True).replace("</", "<\\/")
@@ -218,6 +236,8 @@ pre {{ background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em;
 <p>Submissions that share at least {MIN_SHARED} identical graded functions with {MIN_STATEMENTS} or more
 statements of their own (comments and formatting ignored, the stub's given lines left out).</p>
 {f'<table><tr><th>pair</th><th>functions</th><th>which</th></tr>{pairs}</table>' if pairs else '<p>None.</p>'}
+<h2>Inline questions</h2>
+{questions or '<p>No notebook was handed in.</p>'}
 <h2>Students</h2>
 <table><tr><th>student</th><th>score</th></tr>{students}</table>
 {sections}

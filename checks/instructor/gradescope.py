@@ -211,6 +211,7 @@ def run(root: Path, timeout: float = 5.0, memory_mb: int = 2048) -> Dict[str, An
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     public_score_note(intake, graded)
+    graded.answers = dict(intake.answers)
     graded.add_notes_first(intake.notes)
     graded.seconds = time.monotonic() - begin
     graded.extra["student_user"] = user
