@@ -111,9 +111,10 @@ def main() -> int:
             print("|---:|---:|---:|---:|")
             print(f"| {args.students} | {args.jobs} | {wall:.1f} s | {timeouts} |")
         else:
-            print("| submissions | jobs | wall time | per submission (mean) |")
-            print("|---:|---:|---:|---:|")
-            print(f"| {args.students} | {args.jobs} | {wall:.1f} s | {wall / args.students:.2f} s |")
+            size = (work / "report.html").stat().st_size
+            print("| submissions | jobs | wall time | per submission (mean) | report.html |")
+            print("|---:|---:|---:|---:|---:|")
+            print(f"| {args.students} | {args.jobs} | {wall:.1f} s | {wall / args.students:.2f} s | {size / 1024:.0f} KB |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

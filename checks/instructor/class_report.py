@@ -30,6 +30,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 MIN_STATEMENTS = 3
 MIN_SHARED = 3
 BINS = 10  # score histogram: ten bins of a tenth of the maximum each
+MAX_PAIRS = 200  # pairs listed (most shared first); a class of copies of one solution has thousands
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -132,10 +133,15 @@ def report_data(records: Sequence[Dict[str, Any]], checks: Sequence[Any], titles
         "timeouts": timeouts,
         "crashes": crashes,
         "not_graded": [{"student": name, "why": " | ".join(rep.notes)} for name, rep in reports.items() if not rep.graded],
-        "pairs": similar_pairs({r["student"]: r.get("functions") or {} for r in records
-                                if reports[r["student"]].graded}),
+        **_pairs(similar_pairs({r["student"]: r.get("functions") or {} for r in records
+                                 if reports[r["student"]].graded})),
         "questions": _questions(reports, models or {}),
     }
+
+
+def _pairs(pairs: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The ``MAX_PAIRS`` pairs that share the most, and how many there are in all."""
+    return {"pairs": pairs[:MAX_PAIRS], "pairs_total": len(pairs)}
 
 
 def _questions(reports: Dict[str, Any], models: Dict[str, str]) -> List[Dict[str, Any]]:
@@ -235,6 +241,7 @@ pre {{ background: #f6f6f6; padding: 0.8em; overflow-x: auto; font-size: 0.85em;
 <h2>Pairs to look at</h2>
 <p>Submissions that share at least {MIN_SHARED} identical graded functions with {MIN_STATEMENTS} or more
 statements of their own (comments and formatting ignored, the stub's given lines left out).</p>
+{f'<p>{data["pairs_total"]} pairs; the {len(data["pairs"])} that share the most are listed.</p>' if data["pairs_total"] > len(data["pairs"]) else ''}
 {f'<table><tr><th>pair</th><th>functions</th><th>which</th></tr>{pairs}</table>' if pairs else '<p>None.</p>'}
 <h2>Inline questions</h2>
 {questions or '<p>No notebook was handed in.</p>'}
