@@ -38,9 +38,14 @@ def from_notebook(data: bytes) -> Dict[str, str]:
     return found
 
 
+def answered(text: str) -> bool:
+    """Whether an answer is more than the placeholder (or nothing)."""
+    return bool(text) and text != PLACEHOLDER
+
+
 def unanswered(answers: Dict[str, str]) -> List[str]:
     """The ids whose answer is still the placeholder (or empty)."""
-    return [key for key, text in answers.items() if not text or text == PLACEHOLDER]
+    return [key for key, text in answers.items() if not answered(text)]
 
 
 def from_folder(folder: Path) -> Dict[str, str]:

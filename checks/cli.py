@@ -92,15 +92,11 @@ def _grade_archive(grader, archive: Path):
     import shutil
     import tempfile
 
-    from .intake import given_modules, stage
+    from .intake import given_folder, stage
 
     scratch = Path(tempfile.mkdtemp(prefix="kit-grade-zip-"))
     try:
-        given = scratch / "given"
-        given.mkdir()
-        for path in given_modules(ASSIGNMENT_DIR) if ASSIGNMENT_DIR.is_dir() else []:
-            shutil.copyfile(path, given / path.name)
-        intake = stage(archive, scratch / "submission", given=given)
+        intake = stage(archive, scratch / "submission", given=given_folder(ASSIGNMENT_DIR, scratch / "given"))
         result = grader.grade(intake.folder, name=str(archive))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

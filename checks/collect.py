@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .files import write_bytes
+from .intake import MANIFEST
 from . import answers
 from .grader import MODULE_FILES, Grader, UsageError
 from .worker import GraderFailure
 from .report import VERSION, GradeReport
 
-MANIFEST = "manifest.json"
 DEFAULT_OUT = "submission.zip"
 MAX_FILE_BYTES = 1 << 20  # a .py file of the assignment is a few KB; anything past 1 MB is a mistake
 

@@ -398,6 +398,15 @@ def given_modules(assignment: Path) -> List[Path]:
             if "is not implemented yet" not in p.read_text(encoding="utf-8")]
 
 
+def given_folder(assignment: Path, folder: Path) -> Path:
+    """``folder``, made to hold copies of the given modules of ``assignment`` (``stage``'s ``given``)."""
+    folder = Path(folder)
+    folder.mkdir()
+    for path in given_modules(assignment) if Path(assignment).is_dir() else []:
+        shutil.copyfile(path, folder / path.name)
+    return folder
+
+
 def fingerprint(source: Path) -> str:
     """A hash of a submission's content (a zip's bytes; a folder's file names and bytes)."""
     digest = hashlib.sha256()

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from .answers import PLACEHOLDER, answered
 from .files import write_text
 
 VERSION = "0.1.0"
@@ -128,9 +129,8 @@ class GradeReport:
                 entry["visibility"] = "after_published"
             tests.append(entry)
         for key, text in self.answers.items():  # worth nothing here: a person reads and grades them
-            answered = bool(text) and text != "*write it here*"
             tests.append({"name": f"Inline answer {key}", "score": 0, "max_score": 0, "status": "passed",
-                          "output": text if answered else "Not answered: the cell still reads *write it here*."})
+                          "output": text if answered(text) else f"Not answered: the cell still reads {PLACEHOLDER}."})
         output = "\n".join([f"{_points(self.score)} / {_points(self.max_score)} points"]
                            + [f"Note: {note}" for note in self.notes])
         return {

@@ -40,7 +40,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..answers import model_answers
 from ..files import write_text
 from . import class_report
-from ..intake import fingerprint, given_modules, public_score_note, stage
+from ..intake import fingerprint, given_folder, public_score_note, stage
 from ..report import GradeReport
 
 GRADER_DIR = Path(__file__).resolve().parents[1]
@@ -229,10 +229,7 @@ class Batch:
         scratch = Path(tempfile.mkdtemp(prefix="kit-batch-"))
         try:
             os.chmod(scratch, 0o755)
-            given = scratch / "given"
-            given.mkdir()
-            for path in given_modules(KIT_DIR / "assignment"):
-                shutil.copyfile(path, given / path.name)
+            given = given_folder(KIT_DIR / "assignment", scratch / "given")
             with ThreadPoolExecutor(max_workers=self.jobs) as pool:
                 records = list(pool.map(lambda e: self._safe(e, scratch, given), entries))
         finally:
