@@ -298,7 +298,6 @@ def main():
         if request.get("writable"):
             meta["written"] = probing.written()[:20]
         probing.set_writable(False)
-        tracer.stack = []
         send(tree, meta)
 
 

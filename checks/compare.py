@@ -113,10 +113,11 @@ def close(received: Any, expected: np.ndarray, what: str, rtol: float = RTOL, at
         scale = float(np.max(np.abs(expected))) if expected.size else 1.0
     if atol is None:
         atol = ATOL * max(scale, 1e-3)
-    if tolerance_for(received, rtol) > rtol:  # returned in float32; a value that vanishes (the
-        # gradient of a bias before batchnorm, 1e-16) carries float32 noise of its neighbours'
-        # size (1e-7 on gradients of order 1), so the scale has a floor of 0.1
-        rtol, atol = tolerance_for(received, rtol), max(atol, ATOL32 * max(scale, 0.1))
+    widened = tolerance_for(received, rtol)
+    if widened > rtol:  # returned in float32; a value that vanishes (the gradient of a bias before
+        # batchnorm, 1e-16) carries float32 noise of its neighbours' size (1e-7 on gradients of
+        # order 1), so the scale has a floor of 0.1
+        rtol, atol = widened, max(atol, ATOL32 * max(scale, 0.1))
     if not np.all(np.isfinite(got)):
         bad = np.argwhere(~np.isfinite(got))
         raise Failed(

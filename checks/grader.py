@@ -17,6 +17,9 @@ from .suite import Check, all_checks, wirings
 from .worker import Limits, Outcome, WorkerSession, platform_note
 
 
+KNOWN_MISTAKE = "This looks like a known mistake"  # how feedback opens the line naming one
+
+
 class UsageError(Exception):
     """The command line named something that cannot be graded (exit status 2)."""
 
@@ -115,15 +118,22 @@ def _once(feedback: str) -> str:
     return "\n".join(dict.fromkeys(feedback.split("\n")))
 
 
-def _verdict(check: Check, got: Any, want: Any) -> Optional[str]:
-    """None when ``got`` passes the judge against ``want``, else the feedback."""
+def _failure(check: Check, got: Any, want: Any) -> Optional[compare.Failed]:
+    """None when ``got`` passes the judge against ``want``, else the judge's ``Failed`` (an error
+    of the judge itself on odd values becomes a ``Failed`` naming it)."""
     try:
         check.judge(got, want)
     except compare.Failed as failure:
-        return str(failure)
+        return failure
     except Exception as error:
-        return f"{type(error).__name__}: {error}"
+        return compare.Failed(f"{type(error).__name__}: {error}")
     return None
+
+
+def _verdict(check: Check, got: Any, want: Any) -> Optional[str]:
+    """None when ``got`` passes the judge against ``want``, else the feedback."""
+    failure = _failure(check, got, want)
+    return None if failure is None else str(failure)
 
 
 class Grader:
@@ -236,19 +246,19 @@ class Grader:
                 if share == 1.0:
                     return 1.0, feedback, None
         else:
-            feedback = _verdict(check, outcome.tree, want["tree"])
-            if feedback is None:
+            failure = _failure(check, outcome.tree, want["tree"])
+            if failure is None:
                 return 1.0, "", None
-            forward = _consistent_with(check, outcome.tree, want["tree"])
-            if forward:
-                self._consistent[check.name] = forward
+            feedback = str(failure)
+            if isinstance(failure, compare.Consistent):  # right for its own forward: see excuse_consistent_backwards
+                self._consistent[check.name] = failure.forward
             if check.name in self.wired and worker is not None and self._wired_right(check, outcome, want["tree"], worker):
                 return 1.0, (f"{check.function} gives what your own parts give, wired as the assignment "
                              "wires them: the mistake is in a part, and is charged in that part's check."), None
         failure_text = feedback if outcome.status == "ok" else None
         for signature in self.mistakes.for_check(check.name):
             if _matches(check, outcome, signature, want["tree"], failure_text, written):
-                feedback += f"\nThis looks like a known mistake: {signature['title']}. {signature['hint']}"
+                feedback += f"\n{KNOWN_MISTAKE}: {signature['title']}. {signature['hint']}"
                 return share, _once(feedback), str(signature["id"])
         if "is not implemented yet" not in feedback and not feedback.startswith(check.function):
             feedback = f"{check.function}: {feedback}"
@@ -301,15 +311,13 @@ class Grader:
         )
 
 
-def _consistent_with(check: Check, got: Any, want: Any) -> Optional[str]:
-    """The forward whose own gradient a failing backward computes exactly, if the judge says so."""
-    try:
-        check.judge(got, want)
-    except compare.Consistent as consistent:
-        return consistent.forward
-    except Exception:
-        return None
-    return None
+def _first_failures(checks: List[Check], results: List[CheckResult]) -> Dict[str, str]:
+    """Each function that fails a check -> the first check it fails."""
+    failing: Dict[str, str] = {}
+    for check, result in zip(checks, results):
+        if not result.passed:
+            failing.setdefault(check.function, check.name)
+    return failing
 
 
 def excuse_consistent_backwards(checks: List[Check], results: List[CheckResult], consistent: Dict[str, str]) -> None:
@@ -318,10 +326,7 @@ def excuse_consistent_backwards(checks: List[Check], results: List[CheckResult],
     The backward is right for the cache it was given: the forward's mistake is charged once, in
     the forward's own checks, and the backward's feedback says where.
     """
-    failing: Dict[str, str] = {}
-    for check, result in zip(checks, results):
-        if not result.passed:
-            failing.setdefault(check.function, check.name)
+    failing = _first_failures(checks, results)
     for check, result in zip(checks, results):
         forward = consistent.get(check.name)
         if result.passed or forward not in failing:
@@ -361,10 +366,7 @@ def follow_dependencies(checks: List[Check], results: List[CheckResult], entered
     What the student's code actually called counts, not the reference's call graph: a
     composite written inline names no part.
     """
-    failing: Dict[str, str] = {}  # function -> its first failed check
-    for check, result in zip(checks, results):
-        if not result.passed:
-            failing.setdefault(check.function, check.name)
+    failing = _first_failures(checks, results)  # after the excuses: an excused backward fails nothing
     # A failing function that itself ran another failing function is no root cause: the notes
     # name the functions at the bottom of the chain (batchnorm_forward, not the backward that
     # was judged on its cache).
@@ -391,7 +393,7 @@ def follow_dependencies(checks: List[Check], results: List[CheckResult], entered
                 notes.append(f"This check also runs your {callee}, which fails {failing[callee]!r}: fix that first.")
         if notes:
             # a known mistake of this function would be a guess: the failing part explains the failure
-            lines = [line for line in result.feedback.split("\n") if not line.startswith("This looks like a known mistake")]
+            lines = [line for line in result.feedback.split("\n") if not line.startswith(KNOWN_MISTAKE)]
             result.feedback = "\n".join(notes[:3] + lines)
             result.mistake = None
 

@@ -243,13 +243,9 @@ class Batch:
 
     def _answers_csv(self, records: List[Dict[str, Any]]) -> None:
         """answers.csv beside the grades: student, question id, answer (for a spreadsheet or an LMS)."""
-        rows = io.StringIO(newline="")
-        writer = csv.writer(rows)
-        writer.writerow(["student", "question", "answer"])
-        for record in records:
-            for key, text in record["report"].get("answers", {}).items():
-                writer.writerow([record["student"], key, text])
-        write_text(self.out.parent / "answers.csv", rows.getvalue())
+        _write_csv(self.out.parent / "answers.csv", ["student", "question", "answer"],
+                   [[record["student"], key, text] for record in records
+                    for key, text in record["report"].get("answers", {}).items()])
 
     @property
     def report_path(self) -> Path:
@@ -270,16 +266,23 @@ class Batch:
 
     def _csv(self, records: List[Dict[str, Any]]) -> None:
         names = [c.name for c in self.checks]
-        rows = io.StringIO(newline="")
-        writer = csv.writer(rows)
-        writer.writerow(["student", "total"] + names + ["notes"])
+        rows = []
         for record in records:
             report = GradeReport.from_dict(record["report"])
             if report.graded:
-                writer.writerow([record["student"]] + report.csv_row(names))
+                rows.append([record["student"]] + report.csv_row(names))
             else:  # no number: a spreadsheet must not read a grader's failure as a zero
-                writer.writerow([record["student"], "not graded"] + [""] * len(names) + [" | ".join(report.notes)])
-        write_text(self.out, rows.getvalue())
+                rows.append([record["student"], "not graded"] + [""] * len(names) + [" | ".join(report.notes)])
+        _write_csv(self.out, ["student", "total"] + names + ["notes"], rows)
+
+
+def _write_csv(path: Path, header: List[str], rows: List[List[Any]]) -> None:
+    """Write a CSV atomically (grades.csv, answers.csv)."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    write_text(path, text.getvalue())
 
 
 # --------------------------------------------------------------------------- the grading process

@@ -114,6 +114,17 @@ def _describe_error(error, folder):
     return text
 
 
+def _construct(sub, call_text, make):
+    """``make()`` (a FullyConnectedNet(...) call); its failure, but a stub's, as ``_InitFailed``
+    naming the call (``call_text``) and the student's line."""
+    try:
+        return make()
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise _InitFailed(f"{call_text} raised {_describe_error(error, _folder(sub))}") from None
+
+
 def _folder(sub):
     return os.path.dirname(os.path.abspath(getattr(sub.fc_net, "__file__", None) or "."))
 
@@ -230,15 +241,16 @@ def _in_float32(ret):
     return type(grads) is dict and any(type(g) is np.ndarray and g.dtype == np.float32 for g in grads.values())
 
 
-def numeric_grads(net, X, y, shapes):
+def numeric_grads(net, X, y, shapes, returned):
     """Central differences of the net's own loss along one unit direction per parameter.
 
-    The step is ``H``, or ``H32`` for a net that computes in float32; it is stored under
-    ``"step"``, for ``_consistency`` to pick its tolerance.
+    ``returned`` is what ``net.loss(X, y)`` gave: the step is ``H``, or ``H32`` when its
+    gradients are float32 (the net computes in float32); it is stored under ``"step"``, for
+    ``_consistency`` to pick its tolerance.
     """
+    step = H32 if _in_float32(returned) else H
+    values = {"step": step}
     try:
-        step = H32 if _in_float32(net.loss(X, y)) else H
-        values = {"step": step}
         for name, d in _directions(shapes).items():
             base = net.params[name]
             net.params[name] = base + step * d
@@ -310,12 +322,7 @@ def _shapes_probe(configurations):
         cls = _net_class(sub)
         nets = []
         for kwargs in configurations:
-            try:
-                net = cls(**kwargs)
-            except NotImplementedError:
-                raise
-            except Exception as error:
-                raise _InitFailed(f"{_net_text(kwargs)} raised {_describe_error(error, _folder(sub))}") from None
+            net = _construct(sub, _net_text(kwargs), lambda: cls(**kwargs))
             nets.append({"params": getattr(net, "params", None), "bn_params": getattr(net, "bn_params", None)})
         return {"nets": nets}
 
@@ -403,13 +410,8 @@ def _scales_probe(scales):
         input_dim, hidden, classes = SCALE_DIMS
         scaled = []
         for scale, seed in scales:
-            try:
-                net = cls(hidden, input_dim=input_dim, num_classes=classes, weight_scale=scale,
-                          dtype=np.float32, seed=seed)
-            except NotImplementedError:
-                raise
-            except Exception as error:
-                raise _InitFailed(f"{_scale_text(scale)} raised {_describe_error(error, _folder(sub))}") from None
+            net = _construct(sub, _scale_text(scale), lambda: cls(hidden, input_dim=input_dim, num_classes=classes,
+                                                                  weight_scale=scale, dtype=np.float32, seed=seed))
             scaled.append(getattr(net, "params", None))
         return {"scaled": scaled}
 
@@ -617,7 +619,7 @@ def _gradients_probe(sub):
                      seed=6, param_seed=42)
         ret = copy_tree(net.loss(X, y))
         shapes = param_shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], normalization)
-        results.append({"ret": ret, "numeric": numeric_grads(net, X, y, shapes)})
+        results.append({"ret": ret, "numeric": numeric_grads(net, X, y, shapes, ret)})
     return {"combos": results}
 
 
@@ -763,7 +765,7 @@ def _combined_probe(sub):
                  COMBINED["reg"], seed=8, param_seed=62)
     ret = copy_tree(net.loss(X, y))
     stats = _bn_stats(net)
-    numeric = numeric_grads(net, X, y, shapes)
+    numeric = numeric_grads(net, X, y, shapes, ret)
     twin = build_net(sub, SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm", 1,
                   COMBINED["reg"], param_seed=62)
     twin_ret = twin.loss(X, y)
@@ -776,9 +778,10 @@ def _combined_judge(got, want):
     label = net_label(COMBINED["normalization"], COMBINED["keep"], COMBINED["reg"])
     shapes = param_shapes(SMALL["input_dim"], SMALL["hidden"], SMALL["classes"], "batchnorm")
     loss, grads = loss_and_grads(got["ret"], shapes, f"loss(X, y) for {label}")
+    float32 = _in_float32(got["ret"])
     twin = compare.scalar(got["twin"], "the loss with dropout_keep_ratio=1")
     try:
-        _check_dropout_net(label, loss, grads, got.get("numeric"), shapes, twin, _in_float32(got["ret"]))
+        _check_dropout_net(label, loss, grads, got.get("numeric"), shapes, twin, float32)
     except Failed as failure:
         if "dropout is not applied" in str(failure):
             raise Failed(f"{failure}\nBatch normalization and dropout must combine: after the ReLU of a "
@@ -796,7 +799,7 @@ def _combined_judge(got, want):
                      f"{failure}") from None
     for i in range(1, len(SMALL["hidden"]) + 1):
         scale = max(float(np.max(np.abs(grads[f"W{i}"]))), 1e-8)
-        if float(np.max(np.abs(grads[f"b{i}"]))) > (1e-5 if _in_float32(got["ret"]) else 1e-8) * scale:
+        if float(np.max(np.abs(grads[f"b{i}"]))) > (1e-5 if float32 else 1e-8) * scale:
             raise Failed(f"for {label}, grads['b{i}'] should be 0: batch normalization subtracts the batch mean, "
                          "so the bias before it changes nothing. Is batch normalization applied in every hidden layer?")
 

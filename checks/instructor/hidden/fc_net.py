@@ -35,7 +35,7 @@ def _probe(sub):
                      param_seed=932, weight=1.5)
         ret = copy_tree(net.loss(X, y))
         shapes = param_shapes(DEEP["input_dim"], DEEP["hidden"], DEEP["classes"], normalization)
-        results.append({"ret": ret, "numeric": numeric_grads(net, X, y, shapes)})
+        results.append({"ret": ret, "numeric": numeric_grads(net, X, y, shapes, ret)})
     return {"nets": results}
 
 
