@@ -271,6 +271,7 @@ def main():
             np.random.seed(0)
             probing.reset()
             probing.set_writable(bool(request.get("writable")))
+            probing.set_input_seed(request.get("input_seed"))
             tracer.begin(request.get("disabled"))
             if op == "import":
                 importlib.import_module(f"{PACKAGE}.{request['module']}")

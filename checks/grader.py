@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from . import compare
+from . import compare, probing
 from .reference import Mistakes, Reference
 from .report import CheckResult, GradeReport
 from .layout import MODULE_FILES
@@ -151,7 +151,7 @@ class Grader:
             checks = chosen
         self.checks = checks
         self.reference = reference or Reference()
-        self.mistakes = Mistakes()
+        self.mistakes = Mistakes(self.reference.folder)
         self.wired = set(wirings())  # composite checks that may be judged against the student's own parts
 
     def grade(self, path: Path, name: Optional[str] = None) -> GradeReport:
@@ -164,7 +164,10 @@ class Grader:
         entered: Dict[str, list] = {}  # check name -> the (caller, callee) pairs its probe ran
         self._consistent: Dict[str, str] = {}  # backward check -> the own forward its gradients fit
         self._load_expected()
-        with WorkerSession(package, self.limits) as worker:
+        # The worker builds the inputs of the reference's seed; judges that ask which inputs
+        # were built (probing.choose) must hear the same here.
+        with WorkerSession(package, self.limits, self.reference.input_seed) as worker, \
+                probing.using_inputs(self.reference.input_seed):
             for check in self.checks:
                 started = time.monotonic()
                 problem = self._import(worker, package, check.module, imported, name or str(package))

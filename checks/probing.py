@@ -11,7 +11,9 @@ belongs to an immutable ``bytes`` object), so a function that writes into ``dout
 cache fails loudly instead of silently corrupting the check. When that happens,
 ``describe_readonly_write`` names the input that was written into.
 """
+import contextlib
 import importlib
+import zlib
 
 import numpy as np
 
@@ -20,6 +22,10 @@ _INPUTS = {}
 # remembered with its bytes, so that ``written()`` can tell which ones the probe changed.
 _WRITABLE = [False]
 _REGISTERED = []  # (name, array, bytes at registration), in writable mode
+# Which inputs the probes build: None for the public ones (the notebooks', the local grader's,
+# the stored fixtures'), or the instructor's seed, which the Gradescope autograder grades with so
+# that outputs stored from the public inputs are worth nothing there (``set_input_seed``).
+_INPUT_SEED = [None]
 
 
 class Submission:
@@ -99,9 +105,50 @@ def _register(name, array):
     _REGISTERED.append((name, array, array.tobytes()))
 
 
+def set_input_seed(seed):
+    """Build the public inputs (``None``) or the inputs of an instructor seed (an int, 0 to 2**32 - 1)."""
+    if seed is not None and (type(seed) is not int or not 0 <= seed < 2 ** 32):
+        raise ValueError(f"input_seed should be None or an int from 0 to 2**32 - 1, not {seed!r}")
+    _INPUT_SEED[0] = seed
+
+
+def input_seed():
+    """The instructor seed the probes build their inputs from, or None for the public inputs."""
+    return _INPUT_SEED[0]
+
+
 def rng(seed):
-    """A seeded generator whose stream is the same on every numpy version."""
-    return np.random.RandomState(seed)
+    """A seeded generator whose stream is the same on every numpy version.
+
+    With the public inputs it is ``RandomState(seed)``; with an instructor seed ``s`` it is
+    ``RandomState([seed, s])``, another stream for every ``s``.
+    """
+    if _INPUT_SEED[0] is None:
+        return np.random.RandomState(seed)
+    return np.random.RandomState([seed, _INPUT_SEED[0]])
+
+
+def choose(label, public, *others):
+    """``public`` with the public inputs; with an instructor seed, one of ``others``, chosen by
+    that seed and ``label``. For the inputs that are not drawn, such as a net's sizes: so that
+    no input of the instructor's is one the release holds."""
+    if _INPUT_SEED[0] is None:
+        return public
+    if not others:
+        raise ValueError(f"choose({label!r}): give at least one value besides the public one")
+    pick = np.random.RandomState([zlib.crc32(label.encode("utf-8")), _INPUT_SEED[0]]).randint(len(others))
+    return others[pick]
+
+
+@contextlib.contextmanager
+def using_inputs(seed):
+    """Within the block, probes (and judges that ask ``choose``) build the inputs of ``seed``."""
+    previous = _INPUT_SEED[0]
+    set_input_seed(seed)
+    try:
+        yield
+    finally:
+        _INPUT_SEED[0] = previous
 
 
 def frozen(name, array):

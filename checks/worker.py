@@ -254,9 +254,10 @@ def student_account(user: Optional[str]) -> Optional[tuple]:
 class Worker:
     """A student worker for one submission, started on demand and restarted after failures."""
 
-    def __init__(self, submission: Path, limits: Limits, workdir: Path):
+    def __init__(self, submission: Path, limits: Limits, workdir: Path, input_seed: Optional[int] = None):
         self.submission = Path(submission).resolve()
         self.limits = limits
+        self.input_seed = input_seed  # the inputs the probes build (None: the public ones)
         self.workdir = workdir
         self.libdir = _numpy_libdir(workdir)
         self.process: Optional[subprocess.Popen] = None
@@ -400,7 +401,7 @@ class Worker:
         so a hang costs one time limit, not one per check that calls the function.
         """
         timeout = self.limits.timeout if timeout is None else timeout
-        message = dict(message, disabled=self.disabled)
+        message = dict(message, disabled=self.disabled, input_seed=self.input_seed)
         if self.process is None or self.process.poll() is not None:
             if self.process is not None:
                 self.stop()
@@ -553,9 +554,9 @@ def platform_note() -> str:
 class WorkerSession:
     """A worker plus its scratch folder; use as a context manager."""
 
-    def __init__(self, submission: Path, limits: Limits):
+    def __init__(self, submission: Path, limits: Limits, input_seed: Optional[int] = None):
         self.tmp = tempfile.TemporaryDirectory(prefix="kit-grade-")
-        self.worker = Worker(submission, limits, Path(self.tmp.name))
+        self.worker = Worker(submission, limits, Path(self.tmp.name), input_seed)
 
     def __enter__(self) -> Worker:
         return self.worker

@@ -51,10 +51,16 @@ def student():
 
 # --------------------------------------------------------------------------- the fake /autograder
 @pytest.fixture(scope="module")
-def autograder_zip(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build") / "autograder.zip"
-    gradescope.build(out)
-    return out
+def built(tmp_path_factory):
+    """The autograder zip, built with an instructor seed drawn into a file of the test's own."""
+    folder = tmp_path_factory.mktemp("build")
+    out, seed_file = folder / "autograder.zip", folder / "instructor_seed.txt"
+    return dict(gradescope.build(out, seed_file=seed_file), out=out, seed_file=seed_file)
+
+
+@pytest.fixture(scope="module")
+def autograder_zip(built):
+    return built["out"]
 
 
 @pytest.fixture
@@ -122,6 +128,8 @@ def test_the_zip_follows_gradescopes_contract(autograder_zip):
     names = set(infos)
     assert "checks/grader.py" in names and "checks/child.py" in names and "checks/suite/layers.py" in names
     assert "checks/fixtures/reference.bin" in names and "checks/fixtures/mistakes.bin" in names
+    assert "checks/fixtures/instructor_seed.txt" not in names  # the seed stays with the instructor
+    assert all((infos[n].external_attr >> 16) & 0o777 == 0o600 for n in names if n.startswith("checks/fixtures/"))
     if (ROOT / "checks" / "hidden").is_dir():
         assert "checks/instructor/hidden/__init__.py" in names and "checks/fixtures/hidden.bin" in names
     assert not [n for n in names if n.startswith(("solutions/", "checks/instructor/mistakes/", "tests/")) or "__pycache__" in n]
@@ -135,7 +143,39 @@ def test_the_zip_follows_gradescopes_contract(autograder_zip):
     assert syntax.returncode == 0, syntax.stderr
 
 
+def _fixtures_in(path):
+    with zipfile.ZipFile(path) as archive:
+        return {i.filename: archive.read(i) for i in archive.infolist() if i.filename.startswith("checks/fixtures/")}
+
+
+def test_the_zip_grades_on_the_instructors_inputs_and_a_rebuild_keeps_them(built, tmp_path):
+    stored = _fixtures_in(built["out"])
+    assert built["new_seed"] and built["seed_file"].is_file()
+    assert sorted(stored) == ["checks/fixtures/hidden.bin", "checks/fixtures/inputs.json",
+                              "checks/fixtures/mistakes.bin", "checks/fixtures/reference.bin"]
+    assert json.loads(stored["checks/fixtures/inputs.json"]) == {"input_seed": built["seed"]}
+    # not the values the release ships: those are for the public inputs
+    assert stored["checks/fixtures/reference.bin"] != (ROOT / "checks/fixtures/reference.bin").read_bytes()
+    assert stored["checks/fixtures/mistakes.bin"] != (ROOT / "checks/fixtures/mistakes.bin").read_bytes()
+    # a rebuild mid-term reads the same seed and grades later students on the same inputs
+    again = gradescope.build(tmp_path / "again.zip", seed_file=built["seed_file"])
+    assert not again["new_seed"] and again["seed"] == built["seed"]
+    assert _fixtures_in(tmp_path / "again.zip") == stored
+
+
 # --------------------------------------------------------------------------- grading
+def test_a_replay_of_the_releases_values_scores_there_what_a_stub_scores(tree):
+    from replay import record, write_replay
+
+    write_replay(tree / "submission", record())
+    replayed, _ = run_autograder(tree)
+    shutil.rmtree(tree / "submission")
+    shutil.copytree(ASSIGNMENT, tree / "submission", ignore=shutil.ignore_patterns("__pycache__"))
+    stub, _ = run_autograder(tree)
+    assert {t["name"]: t["score"] for t in replayed["tests"]} == {t["name"]: t["score"] for t in stub["tests"]}
+    assert replayed["score"] == stub["score"] == 0
+
+
 def test_the_solutions_score_everything_public_and_hidden(tree):
     for path in SOLUTIONS.glob("*.py"):
         shutil.copy(path, tree / "submission" / path.name)

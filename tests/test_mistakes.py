@@ -5,6 +5,7 @@ import pytest
 
 from checks.instructor import assign
 from checks.grader import Grader
+from checks.reference import Reference
 from checks.instructor.mistakes import all_mistakes, build_variant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ def test_the_library_holds_the_mistakes_design_md_names():
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.id for m in MISTAKES])
-def test_known_mistake_is_caught_and_named(mistake, tmp_path):
+def test_known_mistake_is_caught_and_named(mistake, tmp_path, instructor_inputs):
     folder = build_variant(mistake, ROOT / "solutions", tmp_path / "sub")
     report = Grader(only=mistake.target).grade(folder)
     own = [r for r in report.results if r.function == mistake.target]
@@ -37,6 +38,11 @@ def test_known_mistake_is_caught_and_named(mistake, tmp_path):
     assert failed, f"{mistake.id} passed every check of {mistake.target}"
     named = [r for r in failed if f"This looks like a known mistake: {mistake.title}" in r.feedback]
     assert named, "the feedback does not name the mistake:\n" + "\n---\n".join(r.feedback for r in failed)
+    # the autograder's instructor inputs: the same points in every check, the same mistake named
+    here = [(r.name, r.score, r.mistake) for r in report.results]
+    for seed, fixtures in instructor_inputs.items():
+        there = Grader(only=mistake.target, reference=Reference("fixtures", folder=fixtures)).grade(folder)
+        assert [(r.name, r.score, r.mistake) for r in there.results] == here, f"instructor seed {seed}"
 
 
 def test_an_edit_that_no_longer_matches_the_reference_fails_loudly():

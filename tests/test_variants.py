@@ -34,6 +34,7 @@ import pytest
 
 from checks.instructor import assign
 from checks.grader import Grader
+from checks.reference import Reference
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -167,14 +168,19 @@ def public_grader():
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.stem for v in VARIANTS])
-def test_correct_variant_scores_full_marks(variant, tmp_path, grader, public_grader):
+def test_correct_variant_scores_full_marks(variant, tmp_path, grader, public_grader, instructor_inputs):
     folder = build(variant, tmp_path / "sub")
     public_only = PUBLIC_ONLY in variant.read_text(encoding="utf-8").split("# >>>", 1)[0]
-    report = (public_grader if public_only else grader).grade(folder)
-    failed = [f"{r.name} ({r.score:g}/{r.max_score:g}):\n{r.feedback}" for r in report.results if not r.passed]
-    assert report.score == report.max_score and not failed, (
-        f"{variant.stem} scored {report.score:g} of {report.max_score:g}; a correct implementation lost "
-        "points:\n\n" + "\n\n".join(failed))
+    graders = {"the public inputs": public_grader if public_only else grader}
+    for seed, fixtures in instructor_inputs.items():  # the autograder's inputs
+        graders[f"instructor seed {seed}"] = Grader(include_hidden=not public_only,
+                                                    reference=Reference("fixtures", folder=fixtures))
+    for inputs, chosen in graders.items():
+        report = chosen.grade(folder)
+        failed = [f"{r.name} ({r.score:g}/{r.max_score:g}):\n{r.feedback}" for r in report.results if not r.passed]
+        assert report.score == report.max_score and not failed, (
+            f"{variant.stem} scored {report.score:g} of {report.max_score:g} on {inputs}; a correct implementation "
+            "lost points:\n\n" + "\n\n".join(failed))
 
 
 # Variants that replace different functions, graded together: each module's code then meets

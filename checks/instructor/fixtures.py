@@ -14,45 +14,53 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
 from .. import protocol
 from ..files import write_bytes, write_text
-from ..reference import (FIXTURES, HIDDEN_FILE, MANIFEST_FILE, MISTAKES_FILE, REFERENCE_FILE,
+from ..reference import (FIXTURES, HIDDEN_FILE, INPUTS_FILE, MANIFEST_FILE, MISTAKES_FILE, REFERENCE_FILE,
                          compute_reference)
 from ..suite import all_checks
 
 
-def write_fixtures() -> List[Path]:
+def write_fixtures(folder: Path = FIXTURES, input_seed: Optional[int] = None) -> List[Path]:
     """Write the stored reference values and mistake signatures; returns the files written.
 
     Public checks go to reference.bin and mistakes.bin, hidden checks to hidden.bin (removed
-    when there are no hidden checks).
+    when there are no hidden checks). With the public inputs (``input_seed=None``: the kit's
+    own fixtures, which the release ships) MANIFEST.txt lists them; with an instructor seed (an
+    autograder's fixtures) inputs.json names the seed instead.
     """
     from .mistakes import compute_signatures
 
-    FIXTURES.mkdir(exist_ok=True)
+    folder = Path(folder)
+    folder.mkdir(exist_ok=True)
     hidden = {check.name for check in all_checks(include_hidden=True) if check.hidden}
-    reference = compute_reference()
-    signatures = compute_signatures()
+    reference = compute_reference(input_seed=input_seed)
+    signatures = compute_signatures(input_seed)
 
     def split(values: Dict[str, Any], keep_hidden: bool) -> Dict[str, Any]:
         return {name: value for name, value in values.items() if (name in hidden) == keep_hidden}
 
-    write_bytes(REFERENCE_FILE, protocol.encode(split(reference, False)))
-    write_bytes(MISTAKES_FILE, protocol.encode(split(signatures, False)))
-    written = [REFERENCE_FILE, MISTAKES_FILE]
+    written = [folder / REFERENCE_FILE.name, folder / MISTAKES_FILE.name]
+    write_bytes(written[0], protocol.encode(split(reference, False)))
+    write_bytes(written[1], protocol.encode(split(signatures, False)))
     if hidden:
-        write_bytes(HIDDEN_FILE, protocol.encode({"reference": split(reference, True),
+        written.append(folder / HIDDEN_FILE.name)
+        write_bytes(written[-1], protocol.encode({"reference": split(reference, True),
                                                   "mistakes": split(signatures, True)}))
-        written.append(HIDDEN_FILE)
-    elif HIDDEN_FILE.exists():
-        HIDDEN_FILE.unlink()
-    write_text(MANIFEST_FILE, manifest(reference, signatures, hidden))
-    written.append(MANIFEST_FILE)
+    elif (folder / HIDDEN_FILE.name).exists():
+        (folder / HIDDEN_FILE.name).unlink()
+    if input_seed is None:
+        written.append(folder / MANIFEST_FILE.name)
+        write_text(written[-1], manifest(reference, signatures, hidden))
+    else:
+        written.append(folder / INPUTS_FILE.name)
+        write_text(written[-1], json.dumps({"input_seed": input_seed}) + "\n")
     return written
 
 

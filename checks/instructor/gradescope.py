@@ -6,9 +6,18 @@
                      apt if missing, numpy pinned to the version the kit was built with, and
                      the unprivileged user ``student`` that student code runs as
     run_autograder   run for every submission, as root: ``python -m checks.instructor.gradescope run``
-    checks/          the grader with its public and hidden checks and their fixtures (no
-                     solutions/, no known-mistake code: their signatures are in fixtures/)
+    checks/          the grader with its public and hidden checks (no solutions/, no
+                     known-mistake code) and fixtures/ computed for the instructor's inputs
+                     (below)
     given/           the kit's given modules (validation.py, ...), used when a submission lacks them
+
+The instructor's inputs. The release ships the expected values of the public checks on the
+public inputs, so a submission could hold them and hand them back. The autograder grades the
+same checks on other inputs: those of the instructor seed in ``checks/fixtures/instructor_seed.txt``,
+which the first build draws and every later build reuses (so a rebuild mid-term grades later
+students on the same inputs), and which the release leaves out. The zip's ``fixtures/`` holds the
+reference values and the known mistakes' signatures for those inputs and ``inputs.json``,
+which names the seed; student code can read none of it (root, 0700/0600).
 
 ``run`` reads ``$AUTOGRADER_ROOT/submission`` (default root: ``/autograder``): the assignment
 folder, its .py files at the top, or the collect zip (extracted or not). It stages a copy
@@ -21,22 +30,26 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import sys
 import tempfile
 import time
 import zipfile
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from ..files import atomic
+from ..files import atomic, write_text
 
 GRADER_DIR = Path(__file__).resolve().parents[1]
 KIT_DIR = GRADER_DIR.parent
 DEFAULT_ROOT = "/autograder"
 DEFAULT_USER = "student"
 VENV = "/opt/kit-venv"
-LEFT_OUT = (("instructor", "mistakes"),)  # folders of checks/ that the autograder does not need
+# Folders of checks/ that the autograder does not take from the checkout: the known mistakes'
+# code, and the fixtures of the public inputs (the zip gets the instructor's instead).
+LEFT_OUT = (("instructor", "mistakes"), ("fixtures",))
+SEED_FILE = GRADER_DIR / "fixtures" / "instructor_seed.txt"
 
 SETUP_SH = """\
 #!/usr/bin/env bash
@@ -96,7 +109,8 @@ def _grader_files() -> List[Path]:
     files = []
     for path in sorted(GRADER_DIR.rglob("*")):
         relative = path.relative_to(GRADER_DIR)
-        if path.is_dir() or relative.parts[:2] in LEFT_OUT or "__pycache__" in relative.parts:
+        if path.is_dir() or any(relative.parts[:len(left)] == left for left in LEFT_OUT) \
+                or "__pycache__" in relative.parts:
             continue
         if path.suffix in (".pyc", ".pyo") or path.name.startswith("."):
             continue
@@ -111,17 +125,33 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
     archive.writestr(info, data)
 
 
-def build(out: Path) -> List[str]:
-    """Write the autograder zip; returns the names it holds."""
-    from ..intake import given_modules
-    from ..reference import MISTAKES_FILE, REFERENCE_FILE
+def instructor_seed(seed_file: Path = SEED_FILE) -> Tuple[int, bool]:
+    """(the instructor seed, whether it was drawn now): read from ``seed_file``, or drawn and
+    written there when the file does not exist yet."""
+    seed_file = Path(seed_file)
+    if seed_file.exists():
+        text = seed_file.read_text(encoding="utf-8").split("#", 1)[0].strip()
+        if not text.isdigit() or not 0 <= int(text) < 2 ** 32:
+            raise ValueError(f"{seed_file} should hold one integer from 0 to 2**32 - 1, not {text[:40]!r}")
+        return int(text), False
+    seed = secrets.randbelow(2 ** 32)
+    write_text(seed_file, f"{seed}\n# The autograder's inputs: keep this file (commit it to your private copy of the kit)\n"
+                          "# and never publish it. `python -m checks gradescope` reuses it for every build.\n")
+    return seed, True
 
-    for needed in (REFERENCE_FILE, MISTAKES_FILE):
-        if not needed.is_file():
-            raise FileNotFoundError(f"{needed} is missing: run `python -m checks fixtures` first")
+
+def build(out: Path, seed_file: Path = SEED_FILE) -> Dict[str, Any]:
+    """Write the autograder zip; returns {"names": the files it holds, "seed": the instructor seed,
+    "new_seed": whether the seed was drawn now}."""
+    from ..intake import given_modules
+    from .fixtures import write_fixtures
+
+    seed, new_seed = instructor_seed(seed_file)
     numpy = _numpy_version()
     names = []
-    with atomic(out) as temporary, zipfile.ZipFile(temporary, "w") as archive:
+    with tempfile.TemporaryDirectory(prefix="kit-autograder-fixtures-") as fixtures, \
+            atomic(out) as temporary, zipfile.ZipFile(temporary, "w") as archive:
+        stored = write_fixtures(Path(fixtures), input_seed=seed)
         for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
             _add(archive, name, text.format(numpy=numpy, venv=VENV, user=DEFAULT_USER, root=DEFAULT_ROOT).encode(), 0o755)
             names.append(name)
@@ -129,12 +159,15 @@ def build(out: Path) -> List[str]:
             name = "checks/" + path.relative_to(GRADER_DIR).as_posix()
             _add(archive, name, path.read_bytes(), 0o644)
             names.append(name)
+        for path in stored:
+            _add(archive, f"checks/fixtures/{path.name}", path.read_bytes(), 0o600)
+            names.append(f"checks/fixtures/{path.name}")
         for path in given_modules(KIT_DIR / "assignment"):
             _add(archive, f"given/{path.name}", path.read_bytes(), 0o644)
             names.append(f"given/{path.name}")
         _add(archive, "requirements.txt", f"numpy=={numpy}\n".encode(), 0o644)
         names.append("requirements.txt")
-    return names
+    return {"names": names, "seed": seed, "new_seed": new_seed}
 
 
 # --------------------------------------------------------------------------- grading one submission
@@ -236,15 +269,23 @@ def main(argv: Optional[List[str]] = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     building = commands.add_parser("build", help="write the autograder zip")
     building.add_argument("out", help="the zip to write (e.g. autograder.zip)")
+    building.add_argument("--seed-file", default=str(SEED_FILE),
+                          help="the instructor seed of the autograder's inputs (drawn when missing; default: %(default)s)")
     running = commands.add_parser("run", help="grade the submission of an autograder tree (run_autograder)")
     running.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT))
     running.add_argument("--timeout", type=float, default=5.0)
     running.add_argument("--memory", type=int, default=2048)
     args = parser.parse_args(argv)
     if args.command == "build":
-        names = build(Path(args.out))
-        print(f"Wrote {args.out}: setup.sh, run_autograder and {len(names) - 2} more files")
+        built = build(Path(args.out), Path(args.seed_file))
+        print(f"Wrote {args.out}: setup.sh, run_autograder and {len(built['names']) - 2} more files")
         print(points_line())
+        if built["new_seed"]:
+            print(f"Drew the instructor seed that the autograder's inputs come from and wrote it to {args.seed_file}:\n"
+                  "keep it (commit it to your private copy of the kit, never publish it), so that every rebuild\n"
+                  "grades on the same inputs.")
+        else:
+            print(f"The autograder grades on the inputs of the instructor seed in {args.seed_file}.")
         return 0
     try:
         run(Path(args.root), timeout=args.timeout, memory_mb=args.memory)

@@ -89,11 +89,13 @@ def _multiple(c: float, p: float) -> str:
 
 
 def _mask_problems(out: np.ndarray, x: np.ndarray, p: float, scale: float, label: str,
-                   what: str, rtol: float = RATIO_RTOL) -> List[Problem]:
+                   what: str, rtol: float = RATIO_RTOL, atol: float = 0.0) -> List[Problem]:
     """Problems of a train-mode output ``out`` of positive ``x``: each entry 0 or scale * x.
 
-    ``rtol`` is how exactly a kept entry must equal scale * x (``RATIO_RTOL``, or more where x
-    went through the submission's own float32 layers first).
+    A kept entry must equal c * x (c: their median ratio) to within ``c * (rtol * x + atol)``:
+    ``rtol`` is ``RATIO_RTOL``, or more where x went through the submission's own float32
+    layers first; ``atol`` (in units of x) allows for the rounding of a layer whose output x is,
+    which is relative to the size of its terms, not to x itself.
     """
     want = _multiple(scale, p)
     ratio = out / x
@@ -103,7 +105,7 @@ def _mask_problems(out: np.ndarray, x: np.ndarray, p: float, scale: float, label
         return [(f"{label}: all zero", f"{what} ({label}) is zero everywhere: no unit was kept")]
     values = ratio[kept]
     c = float(np.median(values))
-    if not np.all(np.abs(values - c) <= rtol * abs(c)):
+    if not np.all(np.abs(values - c) * x[kept] <= abs(c) * (rtol * x[kept] + atol)):
         low, high = float(values.min()), float(values.max())
         problems.append((f"{label}: mixed",
                          f"{what} ({label}): the entries that are not 0 should all be {want}, but "
@@ -245,6 +247,8 @@ def _independence_problems(calls) -> List[Problem]:
                 f"dropout_forward in train mode ({label}): the fraction kept differs from {name} to {name} "
                 f"(from {rates.min():.0%} to {rates.max():.0%}, where each {name} of a mask drawn entry by entry "
                 f"keeps {p:.0%} within {allowed:.1%}), as if {shared}: {advice}")))
+    if problems:  # entries drawn together: their agreement then varies from run to run, and says nothing more
+        return problems
     agree = float(np.mean(masks[0] == masks[1]))
     independent = p * p + (1 - p) * (1 - p)
     allowed = SIGMAS * np.sqrt(independent * (1 - independent) / masks[0].size)
@@ -538,8 +542,10 @@ def _sandwich_forward_diagnose(got, want) -> List[Problem]:
         problems.append((f"{label}: nonzero where the ReLU is zero",
                          f"{function} ({label}): out is not zero where the ReLU's output is zero"))
     rtol = compare.tolerance_for(compare.sequence(got[label], 2, function)[0], RATIO_RTOL)
+    # the student's own affine computed x: near 0 it is good to rtol of the largest x, not of itself
     problems += _mask_problems(out[positive], h[positive], SANDWICH_KEEP, 1 / SANDWICH_KEEP, label,
-                               f"{function} in train mode (on the ReLU's positive outputs, called x here)", rtol)
+                               f"{function} in train mode (on the ReLU's positive outputs, called x here)", rtol,
+                               atol=rtol * float(np.max(h)))
     return problems
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import compare
 from ..compare import Failed
-from ..probing import frozen, rng, writable
+from ..probing import choose, frozen, rng, writable
 from . import Check
 
 INIT = "FullyConnectedNet.__init__"
@@ -41,6 +41,11 @@ H = 1e-6  # step of the central differences (along unit directions)
 # Dropout's and the L2 term's mistakes move these directional derivatives by 10% or more.
 H32 = 3e-3
 CONSISTENCY32 = 3e-3
+# A float32 loss is good to a few units in the last place: each of the two losses of a central
+# difference is off by up to ROUNDING32 * |loss|, so a derivative that should vanish (the bias
+# before batchnorm) can read ROUNDING32 * |loss| / H32 (8e-4 for a loss of 2.5). Found on the
+# instructor's inputs: with the public ones the bias happened to read 1e-5 at most.
+ROUNDING32 = 8 * float(np.finfo(np.float32).eps)
 _DIRECTION_SEED = 4242
 
 
@@ -251,6 +256,10 @@ def numeric_grads(net, X, y, shapes, returned):
     step = H32 if _in_float32(returned) else H
     values = {"step": step}
     try:
+        values["loss"] = float(returned[0])  # the size of its rounding, for ``_consistency``
+    except Exception:
+        pass
+    try:
         for name, d in _directions(shapes).items():
             base = net.params[name]
             net.params[name] = base + step * d
@@ -268,7 +277,11 @@ def _consistency(grads, numeric, shapes):
     """None when the gradients match the numerical gradient of the own loss, else the first key off."""
     if not isinstance(numeric, dict):
         return "unknown", None, None
-    absolute, relative = (1e-5, CONSISTENCY32) if numeric.get("step") == H32 else (1e-6, 1e-4)
+    absolute, relative = 1e-6, 1e-4
+    if numeric.get("step") == H32:
+        loss = numeric.get("loss")
+        size = abs(loss) if type(loss) is float and math.isfinite(loss) else 1.0
+        absolute, relative = max(1e-5, ROUNDING32 * max(1.0, size) / H32), CONSISTENCY32
     for name, d in _directions(shapes).items():
         value = numeric.get(name)
         if type(value) is not float:
@@ -297,17 +310,31 @@ def net_label(normalization, keep, reg):
 
 
 # --------------------------------------------------------------------------- __init__: parameter shapes
-SHAPE_NETS = [
-    dict(hidden_dims=[5, 4], input_dim=6, num_classes=3, normalization=None, dtype=np.float64),
-    dict(hidden_dims=[5, 4], input_dim=6, num_classes=3, normalization="batchnorm", dtype=np.float32),
-    dict(hidden_dims=[3], input_dim=7, num_classes=2, normalization="layernorm", dtype=np.float64,
-         dropout_keep_ratio=0.5, seed=3),
-]
-# hidden_dims=[] is a softmax classifier: one affine layer, nothing to normalize
-NO_HIDDEN_NETS = [
-    dict(hidden_dims=[], input_dim=4, num_classes=3, normalization=None, dtype=np.float32),
-    dict(hidden_dims=[], input_dim=5, num_classes=2, normalization="batchnorm", dtype=np.float64),
-]
+# Nets that are not drawn are sized by probing.choose: the sizes below with the public inputs,
+# others with an instructor seed, so that no net the autograder builds is one the release holds.
+def shape_nets():
+    """The nets of 'parameter shapes': two with 2 hidden layers, one with 1."""
+    hidden = choose("shape nets: hidden", [5, 4], [6, 3], [4, 6], [3, 5])
+    input_dim = choose("shape nets: input", 6, 7, 8, 9)
+    classes = choose("shape nets: classes", 3, 4, 5)
+    return [
+        dict(hidden_dims=list(hidden), input_dim=input_dim, num_classes=classes, normalization=None, dtype=np.float64),
+        dict(hidden_dims=list(hidden), input_dim=input_dim, num_classes=classes, normalization="batchnorm",
+             dtype=np.float32),
+        dict(hidden_dims=choose("shape nets: one hidden", [3], [4], [2], [5]), input_dim=choose("shape nets: input 2", 7, 5, 9),
+             num_classes=choose("shape nets: classes 2", 2, 3, 4), normalization="layernorm", dtype=np.float64,
+             dropout_keep_ratio=0.5, seed=3),
+    ]
+
+
+def no_hidden_nets():
+    """hidden_dims=[] is a softmax classifier: one affine layer, nothing to normalize."""
+    return [
+        dict(hidden_dims=[], input_dim=choose("no hidden: input", 4, 3, 6, 7), num_classes=choose("no hidden: classes", 3, 5, 4),
+             normalization=None, dtype=np.float32),
+        dict(hidden_dims=[], input_dim=choose("no hidden: input 2", 5, 4, 8), num_classes=choose("no hidden: classes 2", 2, 3, 6),
+             normalization="batchnorm", dtype=np.float64),
+    ]
 
 
 def _net_text(kwargs):
@@ -321,7 +348,7 @@ def _shapes_probe(configurations):
     def probe(sub):
         cls = _net_class(sub)
         nets = []
-        for kwargs in configurations:
+        for kwargs in configurations():
             net = _construct(sub, _net_text(kwargs), lambda: cls(**kwargs))
             nets.append({"params": getattr(net, "params", None), "bn_params": getattr(net, "bn_params", None)})
         return {"nets": nets}
@@ -337,7 +364,7 @@ def _raised(got):
 def _shapes_judge(configurations):
     def judge(got, want):
         _raised(got)
-        _judge_shapes(configurations, got)
+        _judge_shapes(configurations(), got)
 
     return judge
 
@@ -384,11 +411,20 @@ def _judge_shapes(configurations, got):
 
 
 # --------------------------------------------------------------------------- __init__: weight scales
-SCALE_DIMS = (120, [60, 24], 6)  # fan_in is 2 to 4 times fan_out in every layer
+def scale_dims():
+    """(input_dim, hidden_dims, num_classes) of the weight-scale nets: in every layer fan_in is 2
+    to 4 times fan_out, so that a spread drawn from the wrong one shows."""
+    return choose("scale nets", (120, [60, 24], 6), (128, [48, 20], 8), (112, [56, 28], 7), (144, [48, 24], 6))
+
+
 FLOAT_SCALE = [(0.37, 11)]
 NAMED_SCALES = [("he", 12), ("xavier", 13)]
 TOLERANCE_SE = 6.0  # standard errors allowed around the expected standard deviation
-SEED_NET = dict(input_dim=5, num_classes=2, dtype=np.float64)
+
+
+def seed_net():
+    """(hidden_dims, input_dim, num_classes) of the seed check's nets."""
+    return choose("seed nets", ([4, 3], 5, 2), ([3, 4], 6, 3), ([5, 2], 4, 3), ([2, 3], 7, 4))
 
 
 def _expected_std(scale, fan_in):
@@ -400,14 +436,14 @@ def _expected_std(scale, fan_in):
 
 
 def _scale_text(scale):
-    input_dim, hidden, classes = SCALE_DIMS
+    input_dim, hidden, classes = scale_dims()
     return f"FullyConnectedNet({hidden}, input_dim={input_dim}, num_classes={classes}, weight_scale={scale!r})"
 
 
 def _scales_probe(scales):
     def probe(sub):
         cls = _net_class(sub)
-        input_dim, hidden, classes = SCALE_DIMS
+        input_dim, hidden, classes = scale_dims()
         scaled = []
         for scale, seed in scales:
             net = _construct(sub, _scale_text(scale), lambda: cls(hidden, input_dim=input_dim, num_classes=classes,
@@ -420,9 +456,11 @@ def _scales_probe(scales):
 
 def _seed_probe(sub):
     cls = _net_class(sub)
-    same = [getattr(cls([4, 3], seed=7, **SEED_NET), "params", None) for _ in range(2)]
-    other = getattr(cls([4, 3], seed=8, **SEED_NET), "params", None)
-    dropout = getattr(cls([4, 3], dropout_keep_ratio=0.5, seed=7, **SEED_NET), "dropout_param", None)
+    hidden, input_dim, classes = seed_net()
+    sizes = dict(input_dim=input_dim, num_classes=classes, dtype=np.float64)
+    same = [getattr(cls(list(hidden), seed=7, **sizes), "params", None) for _ in range(2)]
+    other = getattr(cls(list(hidden), seed=8, **sizes), "params", None)
+    dropout = getattr(cls(list(hidden), dropout_keep_ratio=0.5, seed=7, **sizes), "dropout_param", None)
     return {"same": same, "other": other, "dropout_param": dropout}
 
 
@@ -441,7 +479,7 @@ def _weights(params, shapes, where):
 def _scale_stats(got, scales):
     """{(scale, name): (measured std, mean, expected std, n, where, fan_in)} for the large nets."""
     _raised(got)
-    input_dim, hidden, classes = SCALE_DIMS
+    input_dim, hidden, classes = scale_dims()
     shapes = param_shapes(input_dim, hidden, classes, None)
     scaled = compare.sequence(got.get("scaled"), len(scales), "the probe")
     stats = {}
@@ -454,7 +492,7 @@ def _scale_stats(got, scales):
 
 def _scales_judge(scales):
     def judge(got, want):
-        layers = len(SCALE_DIMS[1]) + 1
+        layers = len(scale_dims()[1]) + 1
         for (scale, name), (std, mean, expected, n, where, fan_in) in _scale_stats(got, scales).items():
             rule = {"he": f"sqrt(2 / fan_in) with fan_in = {fan_in}",
                     "xavier": f"sqrt(1 / fan_in) with fan_in = {fan_in}"}.get(scale, "weight_scale itself")
@@ -470,8 +508,9 @@ def _scales_judge(scales):
 
 
 def _seed_judge(got, want):
-    shapes = param_shapes(5, [4, 3], 2, None)
-    where = "FullyConnectedNet([4, 3], input_dim=5, num_classes=2, seed=7)"
+    hidden, input_dim, classes = seed_net()
+    shapes = param_shapes(input_dim, hidden, classes, None)
+    where = f"FullyConnectedNet({hidden}, input_dim={input_dim}, num_classes={classes}, seed=7)"
     same = compare.sequence(got.get("same"), 2, "the probe")
     first = _weights(same[0], shapes, where)
     second = _weights(same[1], shapes, where)
@@ -485,7 +524,7 @@ def _seed_judge(got, want):
                      "the seed should choose the draw")
     dropout = got.get("dropout_param")
     if type(dropout) is not dict or dropout.get("seed") != 7 or dropout.get("p") != 0.5:
-        raise Failed("FullyConnectedNet([4, 3], dropout_keep_ratio=0.5, seed=7).dropout_param should hold "
+        raise Failed(f"FullyConnectedNet({hidden}, dropout_keep_ratio=0.5, seed=7).dropout_param should hold "
                      f"'p': 0.5 and 'seed': 7, but it is {dropout!r}"[:300])
 
 
@@ -806,20 +845,20 @@ def _combined_judge(got, want):
 
 CHECKS = [
     Check(f"{INIT}: parameter shapes", INIT, "fc_net", 2,
-          guarded(_shapes_probe(SHAPE_NETS)), _shapes_judge(SHAPE_NETS),
+          guarded(_shapes_probe(shape_nets)), _shapes_judge(shape_nets),
           what="keys, shapes and dtype of params (float64 and float32), zero biases and betas, unit gammas, "
                "bn_params, for nets with 2 and 1 hidden layers"),
     Check(f"{INIT}: no hidden layer", INIT, "fc_net", 1,
-          guarded(_shapes_probe(NO_HIDDEN_NETS)), _shapes_judge(NO_HIDDEN_NETS),
+          guarded(_shapes_probe(no_hidden_nets)), _shapes_judge(no_hidden_nets),
           what="params of nets with hidden_dims=[] (one affine layer, no gamma or beta even with "
                "normalization='batchnorm'), float32 and float64"),
     Check(f"{INIT}: float weight scale", INIT, "fc_net", 1, _scales_probe(FLOAT_SCALE), _scales_judge(FLOAT_SCALE),
           matches=_scales_matches(FLOAT_SCALE),
-          what="spread of every W for weight_scale=0.37 (a 120-60-24-6 net)"),
+          what="spread of every W for weight_scale=0.37 (a 120-60-24-6 net with the public inputs)"),
     Check(f"{INIT}: 'he' and 'xavier'", INIT, "fc_net", 1, _scales_probe(NAMED_SCALES), _scales_judge(NAMED_SCALES),
           matches=_scales_matches(NAMED_SCALES),
           what="spread of every W for weight_scale='he' (sqrt(2 / fan_in)) and 'xavier' (sqrt(1 / fan_in)), "
-               "120-60-24-6 nets"),
+               "120-60-24-6 nets with the public inputs"),
     Check(f"{INIT}: seed", INIT, "fc_net", 1, _seed_probe, _seed_judge,
           what="the same seed gives the same weights, another seed others, and dropout_param holds the seed"),
     Check(f"{LOSS}: scores", LOSS, "fc_net", 2, guarded(_scores_probe), _scores_judge,

@@ -24,8 +24,9 @@ import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
+from ... import probing
 from ...layout import MODULE_FILES
 
 
@@ -146,8 +147,9 @@ def checks_for(m: Mistake, checks) -> list:
     return [c for c in checks if c.function == m.target]
 
 
-def compute_signatures() -> Dict[str, List[Dict[str, Any]]]:
-    """{check name: [{"id", "title", "hint", "tree" | "error"}, ...]} for every mistake."""
+def compute_signatures(input_seed: Optional[int] = None) -> Dict[str, List[Dict[str, Any]]]:
+    """{check name: [{"id", "title", "hint", "tree" | "error"}, ...]} for every mistake, on the
+    inputs of ``input_seed`` (None: the public inputs)."""
     from ...reference import run_probe
     from ...suite import all_checks
 
@@ -163,8 +165,8 @@ def compute_signatures() -> Dict[str, List[Dict[str, Any]]]:
             try:
                 for check in checks_for(m, checks):
                     entry = {"id": m.id, "title": m.title, "hint": m.hint}
-                    entry.update(run_probe(check, package))
-                    if "tree" in entry and _passes(check, entry["tree"], reference, check.name):
+                    entry.update(run_probe(check, package, input_seed))
+                    if "tree" in entry and _passes(check, entry["tree"], reference, input_seed):
                         continue  # the mistake does not show in this check: no signature
                     signatures.setdefault(check.name, []).append(entry)
             finally:
@@ -172,18 +174,19 @@ def compute_signatures() -> Dict[str, List[Dict[str, Any]]]:
     return signatures
 
 
-def _passes(check, tree, reference: Dict[str, Any], name: str) -> bool:
+def _passes(check, tree, reference: Dict[str, Any], input_seed: Optional[int]) -> bool:
     """Whether a variant's output passes ``check`` against the reference (cached per check)."""
     from ...compare import Failed
     from ...reference import run_probe
 
-    if name not in reference:
-        reference[name] = run_probe(check, "solutions")
-    want = reference[name]
+    if check.name not in reference:
+        reference[check.name] = run_probe(check, "solutions", input_seed)
+    want = reference[check.name]
     if "tree" not in want:
         return False
     try:
-        check.judge(tree, want["tree"])
+        with probing.using_inputs(input_seed):
+            check.judge(tree, want["tree"])
     except Failed:
         return False
     except Exception:
