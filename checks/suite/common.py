@@ -9,7 +9,8 @@ backward at least matches the student's forward (then the mistake is in the forw
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
@@ -49,9 +50,33 @@ def forward_judge(function: str, out_what: str = "out", rtol: float = compare.RT
     return judge
 
 
+@dataclass(frozen=True)
+class BackwardInputs:
+    """What a backward's check feeds it: its forward's inputs (``seed``, ``specs``, ``extra()``)
+    and the shape of dout. ``checks.notebook`` draws its heat maps on the same inputs."""
+
+    module: str
+    forward: str
+    seed: int
+    specs: Any
+    dout_shape: Tuple[int, ...]
+    extra: Callable[[], tuple]
+
+    def arrays(self) -> Dict[str, np.ndarray]:
+        """The forward's named inputs (writable copies) and "dout", as the check builds them."""
+        generator = rng(self.seed)
+        values = {name: np.array(make(generator)) for name, make in self.specs.items()}
+        values["dout"] = rng(self.seed + 1).randn(*self.dout_shape)
+        return values
+
+
+BACKWARD_INPUTS: Dict[str, BackwardInputs] = {}  # backward function -> its check's inputs
+
+
 def backward_probe(module: str, forward: str, backward: str, seed: int, specs,
                    dout_shape: Tuple[int, ...], extra: Callable[[], tuple] = tuple):
     """A probe of ``backward`` run on the cache of the submission's own ``forward``."""
+    BACKWARD_INPUTS[backward] = BackwardInputs(module, forward, seed, specs, tuple(dout_shape), extra)
 
     def probe(sub):
         mod = getattr(sub, module)

@@ -1,0 +1,137 @@
+"""Check your work from a notebook with the grader's own checks.
+
+    from checks.notebook import check
+    check("affine_backward")
+
+runs exactly the checks that ``python -m checks --only affine_backward`` runs, the same way: in
+a worker process, with the grader's limits, on the assignment folder that the notebook
+imports. It prints one line per check and the full feedback of the checks that failed, so the
+notebook and your local grade never disagree. It returns the grader's report.
+
+When the check of a backward pass fails, ``check`` also draws a heat map per gradient: where
+your backward and the numerical gradient of your own forward disagree, on the check's own
+inputs. A column pattern (a sum over the batch that is missing) or a single wrong entry shows
+at a glance. The heat map needs matplotlib, which the notebooks have; the grader itself does
+not.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import sys
+import types
+from pathlib import Path
+from typing import Dict, Optional
+
+import numpy as np
+
+from .grader import Grader, UsageError
+from .gradient_check import eval_numerical_gradient_array
+from .report import GradeReport
+from .suite.common import BACKWARD_INPUTS
+from .worker import Limits
+
+
+AGREES = 1e-6  # a gradient whose largest gap is below this share of the worst one's is called "agrees"
+
+
+def assignment_folder() -> Path:
+    """The folder of the ``assignment`` package this Python imports (the notebook's own)."""
+    spec = importlib.util.find_spec("assignment")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("no package named 'assignment' can be imported here: run the notebook's "
+                                  "setup cell first (it finds the kit's folder)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def check(name: str, folder: Optional[Path] = None, heat_map: bool = True) -> GradeReport:
+    """Grade the checks of ``name`` (a function such as "affine_backward", a method such as
+    "FullyConnectedNet.loss", a check's name, or a module such as "layers") and print the verdict.
+
+    ``folder``: the assignment to grade (default: the one this notebook imports).
+    ``heat_map``: draw where a failed backward's gradients are wrong (needs matplotlib).
+    """
+    if type(name) is not str or not name:
+        raise TypeError(f"name should be the name of a graded function, such as 'affine_backward', not {name!r}")
+    folder = Path(folder) if folder is not None else assignment_folder()
+    try:
+        grader = Grader(Limits(), only=name)
+    except UsageError as error:
+        raise ValueError(str(error)) from None
+    report = grader.grade(folder)
+    print(report.text(verbose=True))
+    if report.passed == len(report.results):
+        print(f"\n{name}: every check passed.")
+    failed = sorted({r.function for r in report.results if not r.passed and r.function in BACKWARD_INPUTS})
+    if heat_map:
+        for backward in failed:
+            draw_disagreement(backward, folder)
+    return report
+
+
+def _load(folder: Path, module: str):
+    """``module`` of the assignment in ``folder``: the notebook's own ``assignment`` package, or
+    the folder loaded as a package of its own (its modules import each other relatively)."""
+    if folder.resolve() == assignment_folder().resolve():
+        return importlib.import_module(f"assignment.{module}")
+    package = "_checked_" + hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
+    if package not in sys.modules:
+        root = types.ModuleType(package)
+        root.__path__ = [str(folder)]
+        sys.modules[package] = root
+    return importlib.import_module(f"{package}.{module}")
+
+
+def disagreement(backward: str, folder: Optional[Path] = None) -> Dict[str, np.ndarray]:
+    """{input name: |your gradient - the numerical gradient of your forward|}, on the inputs of
+    ``backward``'s check, each as it is shaped; raises what your code raises."""
+    if backward not in BACKWARD_INPUTS:
+        raise ValueError(f"{backward!r} is not a backward pass with a heat map; choose one of: "
+                         f"{', '.join(sorted(BACKWARD_INPUTS))}")
+    inputs = BACKWARD_INPUTS[backward]
+    module = _load(Path(folder) if folder is not None else assignment_folder(), inputs.module)
+    forward, backward_fn = getattr(module, inputs.forward), getattr(module, backward)
+    values = inputs.arrays()
+    dout = values.pop("dout")
+    names = list(values)
+    _, cache = forward(*values.values(), *inputs.extra())
+    grads = backward_fn(dout, cache)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    found = {}
+    for name, grad in zip(names, grads):
+        def output(changed, name=name):
+            return forward(*[changed if n == name else values[n] for n in names], *inputs.extra())[0]
+
+        numeric = eval_numerical_gradient_array(output, values[name], dout)
+        found[name] = np.abs(np.asarray(grad, dtype=float).reshape(numeric.shape) - numeric)
+    return found
+
+
+def draw_disagreement(backward: str, folder: Optional[Path] = None):
+    """Draw ``disagreement(backward)`` as one heat map per gradient; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    try:
+        gaps = disagreement(backward, folder)
+    except Exception as error:  # the forward or backward raises: the feedback above says so
+        print(f"(no heat map: {backward} raised {type(error).__name__}: {error})")
+        return None
+    # one colour scale for every panel, so that a gradient that agrees (to rounding) stays dark
+    top = max(float(gap.max()) for gap in gaps.values()) or 1.0
+    figure, axes = plt.subplots(1, len(gaps), figsize=(4.5 * len(gaps), 3.6), squeeze=False)
+    for ax, (name, gap) in zip(axes[0], gaps.items()):
+        grid = gap.reshape(gap.shape[0], -1) if gap.ndim > 1 else gap.reshape(1, -1)
+        shown = ax.imshow(grid, cmap="magma", aspect="auto", vmin=0, vmax=top)
+        verdict = "agrees" if gap.max() <= AGREES * top else f"max {gap.max():.2g}"
+        ax.set_title(f"d{name}: |yours - numerical| ({verdict})")
+        ax.set_xlabel("entry" if gap.ndim == 1 else "column (later axes flattened)")
+        if gap.ndim == 1:
+            ax.set_yticks([])
+        else:
+            ax.set_ylabel("row (first axis)")
+        figure.colorbar(shown, ax=ax)
+    figure.suptitle(f"{backward}: where your gradients disagree with the numerical ones")
+    figure.tight_layout()
+    plt.show()
+    return figure
