@@ -146,7 +146,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(report.text())
     print()
     held = f", {len(manifest['notebooks'])} notebooks" if manifest["notebooks"] else ""
-    print(f"Wrote {args.out}: {len(manifest['files'])} files of {args.folder}{held} and {MANIFEST} "
+    print(f"Wrote {Path(args.out).resolve()}: {len(manifest['files'])} files of {args.folder}{held} and {MANIFEST} "
           f"(local score {manifest['local_score']:g} / {manifest['local_max_score']:g}).")
     if manifest["unanswered"]:
         print(f"Warning: inline questions not answered yet (their cells still read {answers.PLACEHOLDER}): "

@@ -1,10 +1,42 @@
 """The first code cell of every notebook (used by build_notebooks.py)."""
 
-SETUP = r'''
-# Setup: make the kit's folder importable, so that `assignment` (your code) and `checks`
-# (the gradient checker) are the ones next to this notebook.
+# The Colab part of the setup cell: plain Python (no magics), so that a test can run it with a
+# stand-in google.colab module.
+COLAB = r'''
+# On Google Colab: the name of the kit's folder in your Google Drive ("My Drive/dl-kit").
+FOLDERNAME = "dl-kit"
+
 import os
+import subprocess
 import sys
+
+
+def colab_setup(foldername, mount_point="/content/drive"):
+    """On Colab: mount Drive, go to the kit's notebooks/ folder, install the kit and the data package."""
+    from google.colab import drive
+
+    drive.mount(mount_point)
+    kit = os.path.join(mount_point, "MyDrive", foldername)
+    if not all(os.path.isdir(os.path.join(kit, sub)) for sub in ("assignment", "checks")):
+        raise FileNotFoundError(f"no kit in {kit}: upload the kit's folder to your Google Drive and "
+                                "set FOLDERNAME at the top of this cell to its name")
+    os.chdir(os.path.join(kit, "notebooks"))
+    # The kit and mlxtend only: installing Jupyter or ipykernel over Colab's own can break the runtime.
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", kit, "mlxtend"], check=True)
+    return kit
+
+
+try:
+    import google.colab  # noqa: F401
+except ImportError:
+    pass  # not on Colab: nothing changes
+else:
+    os.environ["DL_KIT_ROOT"] = colab_setup(FOLDERNAME)
+'''
+
+SETUP = COLAB + r'''
+# Setup: make the kit's folder importable, so that `assignment` (your code) and `checks`
+# (the grader's checks and the gradient checker) are the ones next to this notebook.
 
 
 def find_kit_root(start):
@@ -39,6 +71,7 @@ import matplotlib.pyplot as plt
 
 import assignment
 from checks.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from checks.notebook import check  # check("affine_backward"): the grader's own checks of one function
 
 plt.rcParams["figure.figsize"] = (10.0, 6.0)
 plt.rcParams["image.cmap"] = "gray"
