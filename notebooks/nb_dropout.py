@@ -72,6 +72,7 @@ up, _ = dropout_forward(x, {"mode": "train", "p": p, "seed": 7, "implementation"
 down, _ = dropout_forward(x, {"mode": "train", "p": p, "seed": 7, "implementation": "downgrade_in_infer"})
 print("Same seed, same mask: upscale_in_train output = downgrade_in_infer output / p:",
       np.allclose(up, down / p))
+check("dropout_forward")  # the grader's checks: train and test mode, both implementations, seeds
 """),
 ("md", r"""
 ## The backward pass
@@ -98,6 +99,8 @@ _, cache = affine_relu_dropout_forward(x, w, b, dropout_param)
 dx, dw, db = affine_relu_dropout_backward(dout, cache)
 f = lambda *args: affine_relu_dropout_forward(x, w, b, dropout_param)[0]
 print("affine_relu_dropout dw error:", rel_error(eval_numerical_gradient_array(f, w, dout), dw))
+check("dropout_backward")
+check("affine_relu_dropout_backward")
 """),
 ("md", r"""
 ### Inline question 1
@@ -139,45 +142,66 @@ for keep_ratio in [1, 0.75, 0.5]:
 ("md", r"""
 ## Regularization experiment
 
-Train two identical nets (two hidden layers of 512 units) on only 500 digits, one without
-dropout and one keeping each unit with probability 0.5, and compare their training and
-validation accuracies over 30 epochs.
+Train two identical wide nets (two hidden layers of 1024 units) on only 300 digits for 30
+epochs with Adam, one without dropout and one keeping each hidden unit with probability 0.2.
+Then measure both, in test mode, on the 300 training digits and on 1,000 validation digits:
+accuracy, and the softmax loss (which also sees how confident a prediction is).
+
+**What it shows.** Without dropout the net memorizes its 300 digits: its training loss falls
+to about 0.001. With dropout the training loss stays more than ten times higher, and the
+validation loss is lower: dropout keeps the net from becoming overconfident on what it
+memorized. Both reach 100% training accuracy, and on this small problem their validation
+accuracies are about the same (within three points): the regularization shows in the loss
+before it shows in the accuracy.
 """),
 ("code", r"""
 from assignment.trainer import Trainer
+from assignment.layers import softmax_loss
 
-trainers = {}
+few = load_mnist(num_train=300, num_val=1000, num_test=0, subtract_mean=True, seed=0)
+trainers, losses = {}, {}
 start = time.perf_counter()
-for keep_ratio in [1, 0.5]:
-    model = FullyConnectedNet([512, 512], input_dim=784, weight_scale="he",
+for keep_ratio in [1, 0.2]:
+    model = FullyConnectedNet([1024, 1024], input_dim=784, weight_scale="he",
                               dropout_keep_ratio=keep_ratio, seed=0)
-    trainer = Trainer(model, data, update_rule="adam", updater_config={"learning_rate": 1e-3},
-                      batch_size=100, num_epochs=30, num_train_samples=None,
-                      verbose=False, seed=0)
+    trainer = Trainer(model, few, update_rule="adam", updater_config={"learning_rate": 1e-3},
+                      batch_size=50, num_epochs=30, num_train_samples=None, verbose=False, seed=0)
     trainer.train()
     trainers[keep_ratio] = trainer
-    print(f"keep ratio {keep_ratio}: final train acc {trainer.train_acc_history[-1]:.3f}, "
-          f"best val acc {trainer.best_val_acc:.3f}")
+    losses[keep_ratio] = {split: softmax_loss(model.loss(few[f"X_{split}"]), few[f"y_{split}"])[0]
+                          for split in ("train", "val")}  # model.loss(X) without y: test mode
+    print(f"keep ratio {keep_ratio}: train acc {trainer.train_acc_history[-1]:.3f}, "
+          f"val acc {trainer.val_acc_history[-1]:.3f}, train loss {losses[keep_ratio]['train']:.4f}, "
+          f"val loss {losses[keep_ratio]['val']:.4f}")
 print(f"{time.perf_counter() - start:.0f} s")
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(15, 4.5))
-for keep_ratio, trainer in trainers.items():
-    label = "no dropout" if keep_ratio == 1 else f"dropout, keep {keep_ratio}"
-    ax1.plot(trainer.train_acc_history, "o-", label=label)
-    ax2.plot(trainer.val_acc_history, "o-", label=label)
-ax1.set_title("Training accuracy")
-ax2.set_title("Validation accuracy")
-for ax in (ax1, ax2):
-    ax.set_xlabel("epoch")
-    ax.legend(loc="lower right")
+names = {1: "no dropout", 0.2: "dropout, keep 0.2"}
+for (keep_ratio, trainer), color in zip(trainers.items(), ("C0", "C1")):
+    ax1.plot(trainer.train_acc_history, "o-", color=color, label=f"{names[keep_ratio]}: training")
+    ax1.plot(trainer.val_acc_history, "s--", color=color, label=f"{names[keep_ratio]}: validation")
+ax1.set_title("Accuracy (test mode) after each epoch")
+ax1.set_xlabel("epoch")
+ax1.set_ylabel("accuracy")
+ax1.legend(loc="lower right")
+positions = np.arange(2)
+for offset, (keep_ratio, color) in zip((-0.2, 0.2), ((1, "C0"), (0.2, "C1"))):
+    ax2.bar(positions + offset, [losses[keep_ratio]["train"], losses[keep_ratio]["val"]], width=0.4,
+            color=color, label=names[keep_ratio])
+ax2.set_xticks(positions, ["300 training digits", "1,000 validation digits"])
+ax2.set_yscale("log")
+ax2.set_ylabel("softmax loss (log scale)")
+ax2.set_title("Loss after 30 epochs (test mode)")
+ax2.legend()
 plt.show()
 """),
 ("md", r"""
 ### Inline question 2
 
-Compare the two nets. How does dropout change the gap between training and validation
-accuracy, and why? If you made the hidden layer smaller, would you keep more or fewer units
-(a larger or smaller $p$)?
+Compare the two nets. Why does the net without dropout drive its training loss to almost
+zero, and why does dropout keep it higher? Why is dropout's validation loss lower although its
+validation accuracy is about the same? If you made the hidden layer smaller, would you keep
+more or fewer units (a larger or smaller $p$)?
 """),
 ("md", r"""
 **Your answer (dropout-q2):** *write it here*
