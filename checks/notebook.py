@@ -6,7 +6,8 @@
 runs exactly the checks that ``python -m checks --only affine_backward`` runs, the same way: in
 a worker process, with the grader's limits, on the assignment folder that the notebook
 imports. It prints one line per check and the full feedback of the checks that failed, so the
-notebook and your local grade never disagree. It returns the grader's report.
+notebook and your local grade never disagree. It returns the grader's report (as ``.report``;
+a notebook shows nothing more for it, the verdict is printed already).
 
 When the check of a backward pass fails, ``check`` also draws a heat map per gradient: where
 your backward and the numerical gradient of your own forward disagree, on the check's own
@@ -22,7 +23,7 @@ import importlib.util
 import sys
 import types
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 
@@ -33,7 +34,24 @@ from .suite.common import BACKWARD_INPUTS
 from .worker import Limits
 
 
-AGREES = 1e-6  # a gradient whose largest gap is below this share of the worst one's is called "agrees"
+# A gradient "agrees" when its largest gap is below AGREES times the size of the numerical
+# gradients (at least 1): central differences of a float64 forward are good to about 1e-9.
+AGREES = 1e-6
+
+
+class Checked:
+    """What ``check`` returns: the grader's report as ``.report``. A notebook displays nothing
+    for it (``check`` has printed the verdict), where a bare report would repeat it."""
+
+    def __init__(self, report: GradeReport):
+        self.report = report
+        self.passed = report.passed == len(report.results)
+
+    def _ipython_display_(self):
+        pass
+
+    def __repr__(self):
+        return f"<checks of {self.report.submission}: {self.report.score:g} / {self.report.max_score:g}>"
 
 
 def assignment_folder() -> Path:
@@ -45,7 +63,7 @@ def assignment_folder() -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-def check(name: str, folder: Optional[Path] = None, heat_map: bool = True) -> GradeReport:
+def check(name: str, folder: Optional[Path] = None, heat_map: bool = True) -> Checked:
     """Grade the checks of ``name`` (a function such as "affine_backward", a method such as
     "FullyConnectedNet.loss", a check's name, or a module such as "layers") and print the verdict.
 
@@ -67,7 +85,7 @@ def check(name: str, folder: Optional[Path] = None, heat_map: bool = True) -> Gr
     if heat_map:
         for backward in failed:
             draw_disagreement(backward, folder)
-    return report
+    return Checked(report)
 
 
 def _load(folder: Path, module: str):
@@ -83,9 +101,10 @@ def _load(folder: Path, module: str):
     return importlib.import_module(f"{package}.{module}")
 
 
-def disagreement(backward: str, folder: Optional[Path] = None) -> Dict[str, np.ndarray]:
+def disagreement(backward: str, folder: Optional[Path] = None) -> Dict[str, Any]:
     """{input name: |your gradient - the numerical gradient of your forward|}, on the inputs of
-    ``backward``'s check, each as it is shaped; raises what your code raises."""
+    ``backward``'s check, each shaped like its input; a gradient of another shape is given as
+    the text that says so. Raises what your code raises."""
     if backward not in BACKWARD_INPUTS:
         raise ValueError(f"{backward!r} is not a backward pass with a heat map; choose one of: "
                          f"{', '.join(sorted(BACKWARD_INPUTS))}")
@@ -98,13 +117,19 @@ def disagreement(backward: str, folder: Optional[Path] = None) -> Dict[str, np.n
     _, cache = forward(*values.values(), *inputs.extra())
     grads = backward_fn(dout, cache)
     grads = grads if isinstance(grads, tuple) else (grads,)
-    found = {}
+    found: Dict[str, Any] = {}
     for name, grad in zip(names, grads):
+        grad = np.asarray(grad, dtype=float)
+        if grad.shape != values[name].shape:  # the feedback says so; nothing to compare entry by entry
+            found[name] = f"shape {grad.shape}, should be {values[name].shape}"
+            continue
+
         def output(changed, name=name):
             return forward(*[changed if n == name else values[n] for n in names], *inputs.extra())[0]
 
         numeric = eval_numerical_gradient_array(output, values[name], dout)
-        found[name] = np.abs(np.asarray(grad, dtype=float).reshape(numeric.shape) - numeric)
+        found[name] = np.abs(grad - numeric)
+        found[name + " size"] = float(np.max(np.abs(numeric)))
     return found
 
 
@@ -117,19 +142,30 @@ def draw_disagreement(backward: str, folder: Optional[Path] = None):
     except Exception as error:  # the forward or backward raises: the feedback above says so
         print(f"(no heat map: {backward} raised {type(error).__name__}: {error})")
         return None
-    # one colour scale for every panel, so that a gradient that agrees (to rounding) stays dark
-    top = max(float(gap.max()) for gap in gaps.values()) or 1.0
-    figure, axes = plt.subplots(1, len(gaps), figsize=(4.5 * len(gaps), 3.6), squeeze=False)
-    for ax, (name, gap) in zip(axes[0], gaps.items()):
+    panels = {name: gap for name, gap in gaps.items() if not name.endswith(" size")}
+    sizes = [gaps[name + " size"] for name in panels if name + " size" in gaps]
+    floor = AGREES * max([1.0] + sizes)
+    # one colour scale for every panel, never finer than rounding: a gradient that agrees stays dark
+    top = max([10 * floor] + [float(gap.max()) for gap in panels.values() if not isinstance(gap, str)])
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.6), squeeze=False)
+    for ax, (name, gap) in zip(axes[0], panels.items()):
+        if isinstance(gap, str):  # a gradient of the wrong shape: the feedback above says which
+            ax.set_title(f"d{name}: not compared")
+            ax.text(0.5, 0.5, gap, ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
         grid = gap.reshape(gap.shape[0], -1) if gap.ndim > 1 else gap.reshape(1, -1)
         shown = ax.imshow(grid, cmap="magma", aspect="auto", vmin=0, vmax=top)
-        verdict = "agrees" if gap.max() <= AGREES * top else f"max {gap.max():.2g}"
+        verdict = "agrees" if gap.max() <= floor else f"max {gap.max():.2g}"
         ax.set_title(f"d{name}: |yours - numerical| ({verdict})")
         ax.set_xlabel("entry" if gap.ndim == 1 else "column (later axes flattened)")
         if gap.ndim == 1:
             ax.set_yticks([])
         else:
             ax.set_ylabel("row (first axis)")
+            if grid.shape[0] <= 20:
+                ax.set_yticks(range(grid.shape[0]))
         figure.colorbar(shown, ax=ax)
     figure.suptitle(f"{backward}: where your gradients disagree with the numerical ones")
     figure.tight_layout()

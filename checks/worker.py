@@ -188,6 +188,12 @@ def _numpy_libdir(base: Path) -> Path:
     return libdir
 
 
+def _resolved(path: str) -> str:
+    """The words " (a link to REAL)" when ``path`` is a link, so that a refusal names the folder that blocks it."""
+    real = os.path.realpath(path)
+    return f" (a link to {real})" if real != os.path.abspath(path) else ""
+
+
 def preflight(user: str, submission: Optional[Path] = None) -> None:
     """Refuse, in one line (``GraderFailure``), to grade as ``user`` what that user could not grade safely.
 
@@ -212,7 +218,7 @@ def preflight(user: str, submission: Optional[Path] = None) -> None:
                 worker.start()
             except GraderFailure as failure:
                 raise GraderFailure(f"the user {user!r} cannot run the grader's worker: {failure} (the interpreter "
-                                    f"{sys.executable}, numpy and the kit must be readable by every user)") from None
+                                    f"{sys.executable}{_resolved(sys.executable)}, numpy and the kit must be readable by every user)") from None
     fixtures = GRADER_DIR / "fixtures"
     paths = [str(fixtures)] + [str(p) for p in sorted(fixtures.rglob("*")) if p.is_file()]
     if submission is not None:
@@ -223,7 +229,9 @@ def preflight(user: str, submission: Optional[Path] = None) -> None:
         done = subprocess.run([sys.executable, "-I", "-S", "-c", code, *paths], user=account[0], group=account[1],
                               extra_groups=[], stdin=subprocess.DEVNULL, capture_output=True, timeout=60, cwd="/")
     except (OSError, subprocess.SubprocessError) as error:
-        raise GraderFailure(f"the user {user!r} cannot start {sys.executable}: {error}") from None
+        raise GraderFailure(f"the user {user!r} cannot start {sys.executable}{_resolved(sys.executable)}: {error} "
+                            "(every folder above it must be searchable by others: a python under /root is not; "
+                            "a venv made from /usr/bin/python3 is)") from None
     readable = done.stdout.decode("utf-8", "replace").split("\n")
     if submission is not None and str(submission) not in readable:
         raise GraderFailure(f"the user {user!r} cannot read the submission's folder {submission}")

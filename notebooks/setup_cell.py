@@ -3,8 +3,9 @@
 # The Colab part of the setup cell: plain Python (no magics), so that a test can run it with a
 # stand-in google.colab module.
 COLAB = r'''
-# On Google Colab: the name of the kit's folder in your Google Drive ("My Drive/dl-kit").
-FOLDERNAME = "dl-kit"
+# On Google Colab: the name of the kit's folder in your Google Drive ("My Drive/dl-assignment",
+# the folder of the student release; change it if you renamed the folder).
+FOLDERNAME = "dl-assignment"
 
 import os
 import subprocess

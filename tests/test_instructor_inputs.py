@@ -73,6 +73,7 @@ def test_the_instructor_seed_is_drawn_once_and_kept(tmp_path):
     path = tmp_path / "instructor_seed.txt"
     seed, new = instructor_seed(path)
     assert new and 0 <= seed < 2 ** 32 and path.read_text().startswith(f"{seed}\n")
+    assert path.stat().st_mode & 0o077 == 0  # the instructor's alone
     assert "never publish it" in path.read_text()
     assert instructor_seed(path) == (seed, False)
 
@@ -90,13 +91,28 @@ def test_bad_input_seeds_are_refused_by_name(bad, message):
     assert probing.input_seed() is None
 
 
-def test_a_bad_seed_file_or_inputs_file_is_refused_by_name(tmp_path):
-    (tmp_path / "instructor_seed.txt").write_text("twelve\n")
-    with pytest.raises(ValueError, match="instructor_seed.txt should hold one integer"):
+@pytest.mark.parametrize("text", ["twelve\n", "\u00b2\n", "\u0661\u0662\n", "4294967296\n", "\n"])
+def test_a_bad_seed_file_or_inputs_file_is_refused_by_name(tmp_path, text):
+    (tmp_path / "instructor_seed.txt").write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="instructor_seed.txt should hold one integer from 0 to 2..32 - 1"):
         instructor_seed(tmp_path / "instructor_seed.txt")
+    with pytest.raises(ValueError, match="is a folder"):
+        instructor_seed(tmp_path)
     (tmp_path / INPUTS_FILE.name).write_text(json.dumps({"input_seed": "7"}))
     with pytest.raises(ValueError, match="inputs.json: input_seed should be an int"):
         stored_input_seed(tmp_path)
     with probing.using_inputs(3):
         with pytest.raises(ValueError, match="give at least one value besides the public one"):
             probing.choose("lonely", 1)
+
+
+def test_the_build_refuses_a_stale_assignment_and_a_bad_seed_file_in_one_line(tmp_path, monkeypatch, capsys):
+    from checks.instructor import assign, gradescope
+
+    (tmp_path / "seed.txt").write_text("abc\n")
+    assert gradescope.main(["build", str(tmp_path / "a.zip"), "--seed-file", str(tmp_path / "seed.txt")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'seed.txt'} should hold one integer")
+    monkeypatch.setattr(assign, "differences", lambda *folders: ["layers.py differs"])
+    assert gradescope.main(["build", str(tmp_path / "a.zip"), "--seed-file", str(tmp_path / "new.txt")]) == 2
+    assert "assignment/ is out of date with solutions/: run `python -m checks assign`" in capsys.readouterr().err
+    assert not (tmp_path / "a.zip").exists() and not (tmp_path / "new.txt").exists()

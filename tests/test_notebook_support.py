@@ -30,7 +30,9 @@ def test_check_prints_what_the_grader_prints_for_only(variant, tmp_path, capsys)
     folder = ROOT / "solutions"
     if variant != "solutions":
         folder = build_variant(next(m for m in all_mistakes() if m.id == variant), folder, tmp_path / "sub")
-    report = check("affine_backward", folder=folder, heat_map=False)
+    checked = check("affine_backward", folder=folder, heat_map=False)
+    report = checked.report
+    assert checked._ipython_display_() is None and len(repr(checked)) < 200  # no second copy of the verdict
     printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("Total:")]
     assert printed[:len(_cli_lines(folder, "affine_backward"))] == _cli_lines(folder, "affine_backward")
     assert (report.score == report.max_score) == (variant == "solutions")
@@ -52,7 +54,7 @@ def test_a_failed_backward_gets_a_heat_map_of_where_it_is_wrong(tmp_path, capsys
     mistake = next(m for m in all_mistakes() if m.id == "affine_backward_mean_db")
     folder = build_variant(mistake, ROOT / "solutions", tmp_path / "sub")
     gaps = disagreement("affine_backward", folder)
-    assert set(gaps) == {"x", "w", "b"}
+    assert {k for k in gaps if not k.endswith(" size")} == {"x", "w", "b"}
     assert gaps["x"].max() < 1e-6 and gaps["w"].max() < 1e-6  # right
     assert gaps["b"].min() > 1e-2                               # wrong at every entry (averaged, not summed)
     plt.close("all")
@@ -67,6 +69,29 @@ def test_a_failed_backward_gets_a_heat_map_of_where_it_is_wrong(tmp_path, capsys
     assert titles[:3] == ["dx: |yours - numerical| (agrees)", "dw: |yours - numerical| (agrees)",
                           titles[2]] and titles[2].startswith("db: |yours - numerical| (max ")
     assert "affine_backward" in shown[0]._suptitle.get_text()
+    plt.close("all")
+
+
+def test_a_gradient_of_the_wrong_shape_is_not_drawn_as_values(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from checks.instructor.mistakes import all_mistakes, build_variant
+    from checks.notebook import draw_disagreement
+
+    mistake = next(m for m in all_mistakes() if m.id == "affine_backward_flat_dx")
+    folder = build_variant(mistake, ROOT / "solutions", tmp_path / "sub")
+    original, plt.show = plt.show, lambda: None
+    try:
+        figure = draw_disagreement("affine_backward", folder)
+    finally:
+        plt.show = original
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    assert titles[0] == "dx: not compared"
+    assert titles[1:] == ["dw: |yours - numerical| (agrees)", "db: |yours - numerical| (agrees)"]
+    assert "shape (3, 40), should be (3, 2, 4, 5)" in [t.get_text() for t in figure.axes[0].texts]
     plt.close("all")
 
 
@@ -104,7 +129,7 @@ def test_on_colab_the_setup_mounts_drive_goes_to_the_kit_and_installs_only_kit_a
     block = _colab_block()
     assert block.count('"/content/drive"') == 1
     drive = tmp_path / "content" / "drive"
-    kit = drive / "MyDrive" / "dl-kit"
+    kit = drive / "MyDrive" / "dl-assignment"
     for sub in ("assignment", "checks", "notebooks"):
         (kit / sub).mkdir(parents=True)
     mounted, installed = [], []
@@ -119,6 +144,12 @@ def test_on_colab_the_setup_mounts_drive_goes_to_the_kit_and_installs_only_kit_a
     import os
 
     assert os.environ["DL_KIT_ROOT"] == str(kit)
+
+
+def test_the_colab_folder_is_the_release_folder():
+    from checks.instructor.release import RELEASE_ROOT
+
+    assert f'FOLDERNAME = "{RELEASE_ROOT}"' in _colab_block()
 
 
 def test_on_colab_a_wrong_foldername_says_what_to_set(tmp_path, monkeypatch):

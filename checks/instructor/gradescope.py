@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -130,13 +131,17 @@ def instructor_seed(seed_file: Path = SEED_FILE) -> Tuple[int, bool]:
     written there when the file does not exist yet."""
     seed_file = Path(seed_file)
     if seed_file.exists():
-        text = seed_file.read_text(encoding="utf-8").split("#", 1)[0].strip()
-        if not text.isdigit() or not 0 <= int(text) < 2 ** 32:
-            raise ValueError(f"{seed_file} should hold one integer from 0 to 2**32 - 1, not {text[:40]!r}")
+        if not seed_file.is_file():
+            raise ValueError(f"{seed_file} should be the file of the instructor seed, but it is a folder")
+        text = seed_file.read_text(encoding="utf-8", errors="replace").split("#", 1)[0].strip()
+        if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 <= int(text) < 2 ** 32:
+            raise ValueError(f"{seed_file} should hold one integer from 0 to 2**32 - 1, not {text[:40]!r}: "
+                             "restore it from your copy of the kit (a new seed gives other inputs)")
         return int(text), False
     seed = secrets.randbelow(2 ** 32)
     write_text(seed_file, f"{seed}\n# The autograder's inputs: keep this file (commit it to your private copy of the kit)\n"
                           "# and never publish it. `python -m checks gradescope` reuses it for every build.\n")
+    os.chmod(seed_file, 0o600)
     return seed, True
 
 
@@ -144,8 +149,13 @@ def build(out: Path, seed_file: Path = SEED_FILE) -> Dict[str, Any]:
     """Write the autograder zip; returns {"names": the files it holds, "seed": the instructor seed,
     "new_seed": whether the seed was drawn now}."""
     from ..intake import given_modules
+    from .assign import differences
     from .fixtures import write_fixtures
 
+    problems = differences(KIT_DIR / "assignment", KIT_DIR / "solutions")
+    if problems:  # given/ comes from assignment/, and students hold the fixtures it was made with
+        raise ValueError("assignment/ is out of date with solutions/: run `python -m checks assign` "
+                         "(and `python -m checks fixtures`) first\n" + "\n".join(problems[:10]))
     seed, new_seed = instructor_seed(seed_file)
     numpy = _numpy_version()
     names = []
@@ -277,7 +287,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     running.add_argument("--memory", type=int, default=2048)
     args = parser.parse_args(argv)
     if args.command == "build":
-        built = build(Path(args.out), Path(args.seed_file))
+        try:
+            built = build(Path(args.out), Path(args.seed_file))
+        except (ValueError, OSError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         print(f"Wrote {args.out}: setup.sh, run_autograder and {len(built['names']) - 2} more files")
         print(points_line())
         if built["new_seed"]:

