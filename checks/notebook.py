@@ -21,13 +21,13 @@ import hashlib
 import importlib
 import importlib.util
 import sys
-import types
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 import numpy as np
 
 from .grader import Grader, UsageError
+from .probing import mount_package
 from .gradient_check import eval_numerical_gradient_array
 from .report import GradeReport
 from .suite.common import BACKWARD_INPUTS
@@ -95,9 +95,7 @@ def _load(folder: Path, module: str):
         return importlib.import_module(f"assignment.{module}")
     package = "_checked_" + hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:12]
     if package not in sys.modules:
-        root = types.ModuleType(package)
-        root.__path__ = [str(folder)]
-        sys.modules[package] = root
+        mount_package(package, folder)
     return importlib.import_module(f"{package}.{module}")
 
 

@@ -13,6 +13,8 @@ cache fails loudly instead of silently corrupting the check. When that happens,
 """
 import contextlib
 import importlib
+import sys
+import types
 import zlib
 
 import numpy as np
@@ -105,11 +107,17 @@ def _register(name, array):
     _REGISTERED.append((name, array, array.tobytes()))
 
 
-def set_input_seed(seed):
-    """Build the public inputs (``None``) or the inputs of an instructor seed (an int, 0 to 2**32 - 1)."""
+def checked_input_seed(seed):
+    """``seed`` when it names inputs (None: the public ones; an int from 0 to 2**32 - 1: an
+    instructor seed's); otherwise ValueError."""
     if seed is not None and (type(seed) is not int or not 0 <= seed < 2 ** 32):
         raise ValueError(f"input_seed should be None or an int from 0 to 2**32 - 1, not {seed!r}")
-    _INPUT_SEED[0] = seed
+    return seed
+
+
+def set_input_seed(seed):
+    """Build the public inputs (``None``) or the inputs of an instructor seed (an int, 0 to 2**32 - 1)."""
+    _INPUT_SEED[0] = checked_input_seed(seed)
 
 
 def input_seed():
@@ -149,6 +157,25 @@ def using_inputs(seed):
         yield
     finally:
         _INPUT_SEED[0] = previous
+
+
+def mount_package(name, folder):
+    """Make ``folder`` importable as the package ``name`` (``name.layers``, ...) without running
+    its ``__init__.py``; returns the package. (The worker mounts the grader itself with a copy
+    of these lines in child.py: it runs before this module can be imported.)"""
+    package = types.ModuleType(name)
+    package.__path__ = [str(folder)]
+    package.__package__ = name
+    package.__file__ = None
+    sys.modules[name] = package
+    return package
+
+
+def forget_package(name):
+    """Drop the package ``name`` and its modules from ``sys.modules`` (undoes ``mount_package``)."""
+    for loaded in list(sys.modules):
+        if loaded == name or loaded.startswith(name + "."):
+            del sys.modules[loaded]
 
 
 def frozen(name, array):

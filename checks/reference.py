@@ -107,6 +107,15 @@ def _fixed_entropy(name: str):
         np.random.default_rng = original
 
 
+@contextmanager
+def _trusted(name: str, input_seed: Optional[int]):
+    """How a probe runs on a trusted package here: warnings and numpy errors silenced, unseeded
+    generators fixed by the check's ``name``, the inputs of ``input_seed``."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"), _fixed_entropy(name), probing.using_inputs(input_seed):
+        warnings.simplefilter("ignore")
+        yield
+
+
 def run_probe(check: Check, package: str, input_seed: Optional[int] = None) -> Dict[str, Any]:
     """Run a check's probe on a trusted package in this process: {"tree": ...} or {"error": ...}.
 
@@ -116,8 +125,7 @@ def run_probe(check: Check, package: str, input_seed: Optional[int] = None) -> D
     probing.reset()
     state = np.random.get_state()
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), _fixed_entropy(check.name), probing.using_inputs(input_seed):
-            warnings.simplefilter("ignore")
+        with _trusted(check.name, input_seed):
             tree = check.probe(probing.Submission(package))
     except Exception as error:  # a known mistake may raise: that is its signature
         entry = {"type": type(error).__name__, "readonly": "read-only" in str(error)}
@@ -135,8 +143,7 @@ def _written(check: Check, package: str, input_seed: Optional[int]) -> list:
     probing.reset()
     probing.set_writable(True)
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), _fixed_entropy(check.name), probing.using_inputs(input_seed):
-            warnings.simplefilter("ignore")
+        with _trusted(check.name, input_seed):
             check.probe(probing.Submission(package))
     except Exception:
         pass
@@ -172,10 +179,7 @@ class Reference:
             if input_seed is not None:
                 raise ValueError("input_seed is for live values: stored ones name their seed in inputs.json")
             input_seed = stored_input_seed(self.folder)
-        elif input_seed is not None:
-            with probing.using_inputs(input_seed):  # validates it
-                pass
-        self.input_seed = input_seed
+        self.input_seed = probing.checked_input_seed(input_seed)
         self._values: Dict[str, Dict[str, Any]] = {}
         self._stored: Optional[Dict[str, Any]] = None
 

@@ -14,13 +14,12 @@ import copy
 import importlib
 import pickle
 import shutil
-import sys
 import tempfile
 import textwrap
-import types
 import zlib
 from pathlib import Path
 
+from checks import probing
 from checks.layout import MODULE_FILES
 from checks.reference import run_probe
 from checks.suite import all_checks
@@ -111,13 +110,10 @@ REPLAY = textwrap.dedent('''
 
 
 def _graded():
-    """{module: [graded function names]} of the public checks (methods as Class.method)."""
-    graded = {}
-    for check in all_checks():
-        names = graded.setdefault(check.module, [])
-        if check.function not in names:
-            names.append(check.function)
-    return graded
+    """{module: [graded function names]} (methods as Class.method)."""
+    from checks.instructor.assign import graded_functions
+
+    return graded_functions()
 
 
 def record(input_seed=None):
@@ -130,9 +126,7 @@ def record(input_seed=None):
     with tempfile.TemporaryDirectory(prefix="kit-replay-") as tmp:
         folder = Path(tmp) / package
         shutil.copytree(KIT_ROOT / "solutions", folder, ignore=shutil.ignore_patterns("__pycache__"))
-        root = types.ModuleType(package)
-        root.__path__ = [str(folder)]
-        sys.modules[package] = root
+        probing.mount_package(package, folder)
         try:
             for module, names in _graded().items():
                 loaded = importlib.import_module(f"{package}.{module}")
@@ -141,9 +135,7 @@ def record(input_seed=None):
             for check in all_checks():
                 run_probe(check, package, input_seed)
         finally:
-            for name in list(sys.modules):
-                if name == package or name.startswith(package + "."):
-                    del sys.modules[name]
+            probing.forget_package(package)
     return tables
 
 

@@ -76,11 +76,13 @@ BACKWARD_INPUTS: Dict[str, BackwardInputs] = {}  # backward function -> its chec
 def backward_probe(module: str, forward: str, backward: str, seed: int, specs,
                    dout_shape: Tuple[int, ...], extra: Callable[[], tuple] = tuple):
     """A probe of ``backward`` run on the cache of the submission's own ``forward``."""
-    BACKWARD_INPUTS[backward] = BackwardInputs(module, forward, seed, specs, tuple(dout_shape), extra)
+    inputs = BACKWARD_INPUTS[backward] = BackwardInputs(module, forward, seed, specs, tuple(dout_shape), extra)
 
     def probe(sub):
         mod = getattr(sub, module)
-        values = inputs_from(seed, specs)
+        drawn = inputs.arrays()
+        given_dout = drawn.pop("dout")
+        values = {name: frozen(name, value) for name, value in drawn.items()}
         arrays = list(values.values())
         try:
             fwd = call(forward, mod, *arrays, *extra())
@@ -89,7 +91,7 @@ def backward_probe(module: str, forward: str, backward: str, seed: int, specs,
             raise
         if type(fwd) not in (tuple, list) or len(fwd) != 2:
             return {"forward_ret": fwd}
-        dout = frozen("dout", rng(seed + 1).randn(*dout_shape))
+        dout = frozen("dout", given_dout)
         cache = freeze_tree("cache", fwd[1])
         ret = call(backward, mod, dout, cache)
         dirs = directions(_DIRECTION_SEED, [a.shape for a in arrays], DIRECTIONS)

@@ -127,21 +127,6 @@ def build_variant(m: Mistake, solutions_dir: Path, out_dir: Path) -> Path:
     return out_dir
 
 
-def _import_variant(folder: Path, package: str):
-    import types
-
-    module = types.ModuleType(package)
-    module.__path__ = [str(folder)]
-    sys.modules[package] = module
-    return module
-
-
-def _forget(package: str) -> None:
-    for name in list(sys.modules):
-        if name == package or name.startswith(package + "."):
-            del sys.modules[name]
-
-
 def checks_for(m: Mistake, checks) -> list:
     """The checks whose function is the mistake's target (the ones its signature is for)."""
     return [c for c in checks if c.function == m.target]
@@ -161,7 +146,7 @@ def compute_signatures(input_seed: Optional[int] = None) -> Dict[str, List[Dict[
         for number, m in enumerate(all_mistakes()):
             package = f"_kit_variant_{number}"
             build_variant(m, solutions, Path(tmp) / package)
-            _import_variant(Path(tmp) / package, package)
+            probing.mount_package(package, Path(tmp) / package)
             try:
                 for check in checks_for(m, checks):
                     entry = {"id": m.id, "title": m.title, "hint": m.hint}
@@ -170,7 +155,7 @@ def compute_signatures(input_seed: Optional[int] = None) -> Dict[str, List[Dict[
                         continue  # the mistake does not show in this check: no signature
                     signatures.setdefault(check.name, []).append(entry)
             finally:
-                _forget(package)
+                probing.forget_package(package)
     return signatures
 
 
